@@ -1,0 +1,1 @@
+//! Data dictionaries and validation (placeholder while the codec lands).

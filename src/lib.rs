@@ -1,0 +1,16 @@
+//! fixrail: a low-latency FIX 4.4 engine for colocated trading hosts.
+//!
+//! The crate is laid out one folder per stage or concern; each module's own
+//! doc comment says what it owns and what it may not touch. `docs/ARCHITECTURE.md`
+//! is the map and lists the invariants the code keeps.
+//!
+//! Built so far:
+//! - [`codec`]: framing, zero-copy parsing, typed field decoding and encoding.
+//! - [`dictionary`]: QuickFIX-format data dictionaries and message validation.
+//! - [`clock`]: the one place that reads a clock.
+
+#![deny(unsafe_code)]
+
+pub mod clock;
+pub mod codec;
+pub mod dictionary;

@@ -1,0 +1,2 @@
+//! The `fixrail` command line.
+fn main() {}

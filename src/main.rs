@@ -1,2 +1,226 @@
 //! The `fixrail` command line.
-fn main() {}
+//!
+//! Subcommands so far (the engine's `run`, `demo`, `venue` and `journal` tools
+//! arrive with the session, runtime and journal work):
+//! - `fixrail dictionary check PATH`: load a QuickFIX-format dictionary and
+//!   report what it holds, or the file, line and problem.
+//! - `fixrail decode [--dictionary PATH] [FILE]`: frame FIX messages from a
+//!   file or stdin (`|` may stand for SOH), print every field with its name,
+//!   and say whether the message is valid or how a session would reject it.
+
+use clap::{Parser as ClapParser, Subcommand};
+use fixrail::codec::testing::complete;
+use fixrail::codec::{tags, FieldRef};
+use fixrail::codec::{Decoded, Decoder, Framer, FramerConfig, Parser, FIELDS_MAX_DEFAULT};
+use fixrail::dictionary::{Dictionary, ValidationConfig, Validator};
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(ClapParser)]
+#[command(name = "fixrail", version, about = "A low-latency FIX 4.4 engine")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Data dictionary tools.
+    Dictionary {
+        #[command(subcommand)]
+        command: DictionaryCommand,
+    },
+    /// Decode FIX messages from FILE (or stdin) and validate them.
+    ///
+    /// Input is raw FIX, or text with `|` for SOH, one message per line; on a
+    /// text line a missing BodyLength (9) or CheckSum (10) is computed.
+    /// Exits 0 when every message is valid, 1 otherwise.
+    Decode {
+        /// A QuickFIX-format data dictionary (default: the embedded FIX 4.4 one).
+        #[arg(long, value_name = "PATH")]
+        dictionary: Option<PathBuf>,
+        /// The file to read; `-` or nothing reads stdin.
+        file: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DictionaryCommand {
+    /// Load a dictionary and report its contents or the first problem.
+    Check {
+        /// The dictionary file.
+        path: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Dictionary {
+            command: DictionaryCommand::Check { path },
+        } => check_dictionary(&path),
+        Command::Decode { dictionary, file } => decode(dictionary.as_deref(), file.as_deref()),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("fixrail: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load_dictionary(path: Option<&std::path::Path>) -> Result<Dictionary, String> {
+    match path {
+        Some(p) => Dictionary::from_file(p).map_err(|e| e.to_string()),
+        None => Ok(Dictionary::fix44()),
+    }
+}
+
+fn check_dictionary(path: &std::path::Path) -> Result<ExitCode, String> {
+    let d = load_dictionary(Some(path))?;
+    let groups: usize = d.messages().iter().map(|m| m.body.groups.len()).sum();
+    println!(
+        "{}: {} with {} fields, {} messages ({} admin), {} top-level repeating groups",
+        d.origin(),
+        d.begin_string(),
+        d.fields().len(),
+        d.messages().len(),
+        d.messages().iter().filter(|m| m.admin).count(),
+        groups
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn decode(
+    dictionary: Option<&std::path::Path>,
+    file: Option<&std::path::Path>,
+) -> Result<ExitCode, String> {
+    let dict = load_dictionary(dictionary)?;
+    let mut input = Vec::new();
+    match file {
+        Some(p) if p.as_os_str() != "-" => {
+            input = std::fs::read(p).map_err(|e| format!("{}: cannot read: {e}", p.display()))?;
+        }
+        _ => {
+            std::io::stdin()
+                .read_to_end(&mut input)
+                .map_err(|e| format!("stdin: cannot read: {e}"))?;
+        }
+    }
+    // Readable input: '|' for SOH, one message per line; a line without
+    // BodyLength or CheckSum gets them computed (given ones are kept).
+    if !input.contains(&0x01) {
+        input = input
+            .split(|&b| b == b'\n')
+            .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+            .filter(|line| !line.is_empty())
+            .flat_map(|line| {
+                let raw: Vec<u8> = line
+                    .iter()
+                    .map(|&b| if b == b'|' { 0x01 } else { b })
+                    .collect();
+                complete(&raw)
+            })
+            .collect();
+    }
+    let framer = Framer::new(FramerConfig {
+        message_size_max: 1 << 20,
+    });
+    let mut decoder = Decoder::new(
+        framer,
+        Parser::new(dict.parse_spec().clone(), FIELDS_MAX_DEFAULT * 8),
+    );
+    let mut validator = Validator::new(&dict, ValidationConfig::default());
+    let (mut valid, mut invalid) = (0usize, 0usize);
+    let mut buf = &input[..];
+    while !buf.is_empty() && buf != [0x01] {
+        match decoder.decode(buf) {
+            Decoded::Message(msg, len) => {
+                let line: String = msg
+                    .fields()
+                    .iter()
+                    .map(|f| {
+                        format!(
+                            "{}={}|",
+                            String::from_utf8_lossy(f.tag_text()),
+                            shown_value(&f)
+                        )
+                    })
+                    .collect();
+                println!("{line}");
+                for f in msg.fields().iter() {
+                    let def = dict.field(f.tag());
+                    let name = def.map_or("?", |d| &*d.name);
+                    let meaning = def.and_then(|d| d.describe(f.value())).unwrap_or("");
+                    let value = shown_value(&f);
+                    println!(
+                        "  {:>5} {:<24} {}{}{}",
+                        String::from_utf8_lossy(f.tag_text()),
+                        name,
+                        value,
+                        if meaning.is_empty() { "" } else { "  " },
+                        meaning
+                    );
+                }
+                match validator.validate(&dict, &msg) {
+                    Ok(()) => {
+                        valid += 1;
+                        println!("  => valid");
+                    }
+                    Err(r) => {
+                        invalid += 1;
+                        let tag = r
+                            .ref_tag
+                            .map(|t| format!(" 371={}", String::from_utf8_lossy(t.as_bytes())))
+                            .unwrap_or_default();
+                        println!(
+                            "  => reject 373={}{tag} ({})",
+                            r.reason.code(),
+                            r.reason.text()
+                        );
+                    }
+                }
+                buf = &buf[len..];
+            }
+            Decoded::NeedMore => {
+                invalid += 1;
+                println!(
+                    "incomplete message at the end of the input ({} bytes)",
+                    buf.len()
+                );
+                break;
+            }
+            Decoded::Garbled { skip, reason } => {
+                invalid += 1;
+                println!("garbled, {skip} bytes ignored: {}", reason.as_str());
+                buf = &buf[skip..];
+            }
+            Decoded::Unparseable { skip, error } => {
+                invalid += 1;
+                println!("unparseable, {skip} bytes ignored: {error}");
+                buf = &buf[skip..];
+            }
+        }
+    }
+    println!("{valid} valid, {invalid} invalid");
+    Ok(if invalid == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// A field's value for display: passwords are never shown.
+fn shown_value(f: &FieldRef<'_>) -> String {
+    if matches!(f.tag(), tags::PASSWORD | tags::NEW_PASSWORD) {
+        "<redacted>".to_string()
+    } else {
+        show_bytes(f.value())
+    }
+}
+
+fn show_bytes(v: &[u8]) -> String {
+    String::from_utf8_lossy(v).replace('\u{1}', "|")
+}

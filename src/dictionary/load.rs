@@ -237,7 +237,7 @@ pub(super) fn load(xml: &str, origin: &str) -> Result<Dictionary, DictionaryErro
                 format!("field '{name}' has unknown type '{type_name}'"),
             )
         })?;
-        let mut enums: Vec<(Box<[u8]>, Box<str>)> = Vec::new();
+        let mut enums: Vec<super::EnumValue> = Vec::new();
         for v in node.children().filter(|n| n.has_tag_name("value")) {
             let value = loader.attr(v, "enum")?;
             let description = v.attribute("description").unwrap_or("");

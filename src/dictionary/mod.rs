@@ -94,6 +94,9 @@ impl FieldType {
     }
 }
 
+/// An enumerated value and its description.
+pub type EnumValue = (Box<[u8]>, Box<str>);
+
 /// One field of the dictionary.
 #[derive(Debug, Clone)]
 pub struct FieldDef {
@@ -105,7 +108,7 @@ pub struct FieldDef {
     pub field_type: FieldType,
     /// Allowed values with their descriptions, sorted by value; empty when
     /// the field is not an enumeration.
-    pub enums: Box<[(Box<[u8]>, Box<str>)]>,
+    pub enums: Box<[EnumValue]>,
 }
 
 impl FieldDef {

@@ -7,6 +7,8 @@
 //! Built so far:
 //! - [`codec`]: framing, zero-copy parsing, typed field decoding and encoding.
 //! - [`dictionary`]: QuickFIX-format data dictionaries and message validation.
+//! - [`journal`]: the append-only mmap journal, source of truth for messages
+//!   and sequence numbers.
 //! - [`clock`]: the one place that reads a clock.
 
 #![deny(unsafe_code)]
@@ -14,3 +16,4 @@
 pub mod clock;
 pub mod codec;
 pub mod dictionary;
+pub mod journal;

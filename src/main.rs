@@ -1,12 +1,27 @@
 //! The `fixrail` command line.
 //!
-//! Subcommands so far (the engine's `run`, `demo`, `venue` and `journal` tools
-//! arrive with the session, runtime and journal work):
+//! Subcommands so far (the engine's `run`, `demo` and `venue` tools arrive
+//! with the session and runtime work):
 //! - `fixrail dictionary check PATH`: load a QuickFIX-format dictionary and
 //!   report what it holds, or the file, line and problem.
 //! - `fixrail decode [--dictionary PATH] [FILE]`: frame FIX messages from a
 //!   file or stdin (`|` may stand for SOH), print every field with its name,
 //!   and say whether the message is valid or how a session would reject it.
+//! - `fixrail journal dump PATH [--session N] [--direction in|out|seq|audit]
+//!   [--seq FROM..TO] [--msg-type D] [--dictionary PATH] [--no-names]`: print
+//!   a journal's records one per line (position, UTC time, session,
+//!   direction, seq, MsgType, flags, and the message with named tags;
+//!   passwords redacted).
+//! - `fixrail journal verify PATH`: check every segment header and record
+//!   CRC; exits 1 naming the segment file, offset and problem on damage.
+//! - `fixrail journal stats PATH [--dictionary PATH]`: counts per direction,
+//!   session and MsgType, and each session's recovered sequence state.
+//!
+//! The journal tools (`cli_journal`) are read-only: they map segments with
+//! `JournalReader`, take no lock and never cut a torn tail, so they run beside
+//! a live engine.
+//!
+//! Errors print `fixrail: <file>: <problem>` and exit 2.
 
 use clap::{Parser as ClapParser, Subcommand};
 use fixrail::codec::testing::complete;
@@ -16,6 +31,8 @@ use fixrail::dictionary::{Dictionary, ValidationConfig, Validator};
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+mod cli_journal;
 
 #[derive(ClapParser)]
 #[command(name = "fixrail", version, about = "A low-latency FIX 4.4 engine")]
@@ -43,6 +60,11 @@ enum Command {
         /// The file to read; `-` or nothing reads stdin.
         file: Option<PathBuf>,
     },
+    /// Read-only journal tools: dump, verify, stats.
+    Journal {
+        #[command(subcommand)]
+        command: cli_journal::JournalCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -61,6 +83,7 @@ fn main() -> ExitCode {
             command: DictionaryCommand::Check { path },
         } => check_dictionary(&path),
         Command::Decode { dictionary, file } => decode(dictionary.as_deref(), file.as_deref()),
+        Command::Journal { command } => cli_journal::run(command),
     };
     match result {
         Ok(code) => code,

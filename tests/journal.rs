@@ -395,3 +395,34 @@ fn async_durability_publishes_a_durable_position() {
         "sync mode is durable on return"
     );
 }
+
+#[test]
+fn reopening_after_a_roll_over_keeps_the_closed_segments_end_mark() {
+    // Regression: recovery cleared the SEGMENT_END mark of a closed segment
+    // when it resumed in the next one; a reader then had to guess that the
+    // segment was torn rather than closed.
+    let dir = TempDir::new("endmark");
+    let (mut j, _) = Journal::open(config(&dir), t(0)).unwrap();
+    let mut last_in_first = Position::default();
+    let mut seq = 1;
+    while j.position().segment() == 0 {
+        let p = j.append(&out(0, seq, &msg(seq))).unwrap();
+        if p.segment() == 0 {
+            last_in_first = p;
+        }
+        seq += 1;
+    }
+    drop(j);
+    // As if the crash came right after the roll-over: segment 0 closed,
+    // segment 1 gone (or empty, which recovery removes). Recovery resumes in
+    // a fresh segment 1.
+    std::fs::remove_file(&list_segments(&dir.0).unwrap()[1].1).unwrap();
+    let (j, report) = Journal::open(config(&dir), t(0)).unwrap();
+    assert_eq!(report.records, seq - 2, "all of segment 0");
+    assert_eq!(j.position().segment(), 1);
+    let segment0 = std::fs::read(&list_segments(&dir.0).unwrap()[0].1).unwrap();
+    let reader = JournalReader::open(&dir.0).unwrap();
+    let end = reader.record_at(last_in_first).unwrap().end().offset() as usize;
+    let mark = u32::from_le_bytes(segment0[end..end + 4].try_into().unwrap());
+    assert_eq!(mark, fixrail::journal::record::SEGMENT_END);
+}

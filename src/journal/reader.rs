@@ -2,7 +2,7 @@
 //! from any thread while the writer appends (each record is read only after
 //! its length word is seen published).
 
-use super::record::record_span;
+use super::record::{record_span, SEGMENT_HEADER_LEN};
 use super::scan::{scan_at, RecordRef, Scanned, FIRST_RECORD};
 use super::segment::{list_segments, ReadableSegment};
 use super::{JournalError, Position};
@@ -28,13 +28,21 @@ impl JournalReader {
     }
 
     /// Maps segments created since the last call, and forgets removed ones.
+    ///
+    /// A file too short for a segment header is still being created (the
+    /// preparer makes the file, then reserves its space): it is left for a
+    /// later call, as a mapping made now would stay empty for good. The
+    /// writer never enters a segment before it is complete.
     pub fn refresh(&mut self) -> Result<(), JournalError> {
         let listed = list_segments(&self.dir)?;
         self.segments
             .retain(|s| listed.iter().any(|(i, _)| *i == s.index));
         for (index, path) in listed {
             if self.segments.iter().all(|s| s.index != index) {
-                self.segments.push(ReadableSegment::open(&path, index)?);
+                let segment = ReadableSegment::open(&path, index)?;
+                if segment.len() >= SEGMENT_HEADER_LEN {
+                    self.segments.push(segment);
+                }
             }
         }
         self.segments.sort_by_key(|s| s.index);
@@ -158,8 +166,19 @@ impl<'a> Iterator for RecordIter<'a> {
                 Scanned::SegmentEnd { .. } => self.next_segment(),
                 Scanned::End { offset } => {
                     let exact_end = offset + super::record::RECORD_HEADER_LEN > seg.len();
-                    if exact_end || self.later_segment_has_records() {
+                    if exact_end {
                         self.next_segment();
+                    } else if self.later_segment_has_records() {
+                        // The end was loaded before the later record was
+                        // seen, and a live writer may have filled this
+                        // segment and rolled over in between. It publishes
+                        // all of a segment before the next one, so now that
+                        // a later record is seen (acquire) whatever it put
+                        // here is visible: look again before taking this end
+                        // for one torn by a crash.
+                        if seg.load_length(offset) == Some(0) {
+                            self.next_segment();
+                        }
                     } else {
                         return None;
                     }

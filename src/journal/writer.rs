@@ -7,7 +7,9 @@ use super::record::{
     SEGMENT_END, SEGMENT_HEADER_LEN,
 };
 use super::scan::{scan_at, RecordRef, Scanned, FIRST_RECORD};
-use super::segment::{list_segments, segment_path, DirLock, ReadableSegment, WritableSegment};
+use super::segment::{
+    list_segments, segment_path, DirLock, ReadableSegment, SyncMap, WritableSegment,
+};
 use super::sessions::SessionSeqs;
 use super::{Durability, JournalConfig, JournalError, Position};
 use crate::codec::UtcTimestamp;
@@ -17,6 +19,24 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
+
+/// How many leading bytes of `bytes` hold everything not zero (0 if all
+/// are zero). Reads page-sized chunks from the end, OR-folded so that the
+/// compiler vectorises the common all-zero case.
+fn nonzero_len(bytes: &[u8]) -> usize {
+    let mut end = bytes.len();
+    for chunk in bytes.rchunks(4096) {
+        if chunk.iter().fold(0, |acc, &b| acc | b) != 0 {
+            let last = chunk
+                .iter()
+                .rposition(|&b| b != 0)
+                .expect("a non-zero byte");
+            return end - chunk.len() + last + 1;
+        }
+        end -= chunk.len();
+    }
+    0
+}
 
 /// One record to append.
 #[derive(Debug, Clone, Copy)]
@@ -164,7 +184,12 @@ impl Flusher {
         let thread = std::thread::Builder::new()
             .name("fixrail-journal-flush".into())
             .spawn(move || {
-                let mut open: Option<(u64, std::fs::File)> = None;
+                // Only the written range is synced (msync through a mapping
+                // of the segment), not the whole file: the preparer has
+                // dirtied every page of a new segment, and writing those
+                // zero pages back would cost a segment's worth of I/O per
+                // sync and write-protect pages the writer is about to use.
+                let mut open: Option<(u64, SyncMap)> = None;
                 loop {
                     let stopping = stop_flag.load(Ordering::Acquire);
                     let w = Position(written.load(Ordering::Acquire));
@@ -173,12 +198,22 @@ impl Flusher {
                         let mut ok = true;
                         for segment in d.segment()..=w.segment() {
                             if open.as_ref().map(|(i, _)| *i) != Some(segment) {
-                                open = std::fs::File::open(segment_path(&dir, segment))
+                                open = SyncMap::open(&segment_path(&dir, segment))
                                     .ok()
-                                    .map(|f| (segment, f));
+                                    .map(|m| (segment, m));
                             }
+                            let from = if segment == d.segment() {
+                                d.offset() as usize
+                            } else {
+                                0
+                            };
+                            let to = if segment == w.segment() {
+                                Some(w.offset() as usize)
+                            } else {
+                                None
+                            };
                             match &open {
-                                Some((_, f)) if f.sync_data().is_ok() => {}
+                                Some((_, m)) if m.sync(from, to).is_ok() => {}
                                 _ => {
                                     ok = false;
                                     errors.fetch_add(1, Ordering::Relaxed);
@@ -272,11 +307,14 @@ impl Journal {
 
         // Prepared-ahead segments that were never written are not part of
         // the journal: remove them so the last segment is the last written.
+        // Nor is a file too short to hold a segment header, even the only
+        // one: a crash cut its creation before its space was reserved, and
+        // the writer never writes to a segment before it is complete.
         let mut segments = list_segments(&config.dir)?;
-        while segments.len() > 1 {
-            let (_, path) = segments.last().expect("len > 1");
+        while let Some((_, path)) = segments.last() {
             let seg = ReadableSegment::open(path, 0)?;
-            if seg.len() >= SEGMENT_HEADER_LEN + 4 && seg.load_length(FIRST_RECORD) == Some(0) {
+            let cut_short = seg.len() < SEGMENT_HEADER_LEN + 4;
+            if cut_short || (segments.len() > 1 && seg.load_length(FIRST_RECORD) == Some(0)) {
                 drop(seg);
                 std::fs::remove_file(path)
                     .map_err(|e| JournalError::io(path, "cannot remove empty segment", e))?;
@@ -377,12 +415,26 @@ impl Journal {
             Some((index, offset, closed)) => {
                 let mut seg = WritableSegment::open(&segment_path(&config.dir, index), index)?;
                 // Cut: nothing past the last good record is ever trusted.
+                // Only what is not zero yet is cleared, and only the records
+                // and the cut are synced: the zero pages after them are not
+                // dirtied nor written back (written back, they would be
+                // write-protected and fault on the hot path).
                 let len = seg.map.len();
-                seg.map[offset.min(len)..].fill(0);
-                if closed || offset + RECORD_HEADER_LEN > len {
-                    if offset + 4 <= len && !closed {
-                        seg.publish_length(offset, SEGMENT_END);
-                    }
+                let from = offset.min(len);
+                let to = from + nonzero_len(&seg.map[from..]);
+                seg.map[from..to].fill(0);
+                let roll_on = closed || offset + RECORD_HEADER_LEN > len;
+                if roll_on && offset + 4 <= len {
+                    // The segment is done (it was closed, or is full): mark
+                    // it closed again, since the cut above cleared the mark.
+                    seg.publish_length(offset, SEGMENT_END);
+                }
+                seg.map
+                    .flush_range(0, to.max((offset + 4).min(len)))
+                    .map_err(|e| {
+                        JournalError::io(&config.dir, "cannot sync the recovered segment", e)
+                    })?;
+                if roll_on {
                     let next =
                         WritableSegment::create(&config.dir, index + 1, size, now.unix_nanos())?;
                     (next, FIRST_RECORD)
@@ -391,10 +443,15 @@ impl Journal {
                 }
             }
         };
-        current
-            .map
-            .flush()
-            .map_err(|e| JournalError::io(&config.dir, "cannot sync the recovered segment", e))?;
+        if offset <= FIRST_RECORD {
+            // A new segment: its header is on disk before any record. (Not
+            // the whole segment: its pages stay dirty and writable, so that
+            // appending does not fault.)
+            current
+                .map
+                .flush_range(0, SEGMENT_HEADER_LEN)
+                .map_err(|e| JournalError::io(&config.dir, "cannot sync the new segment", e))?;
+        }
         if offset < FIRST_RECORD {
             offset = FIRST_RECORD;
         }

@@ -109,7 +109,7 @@ pub struct PruneReport {
 
 enum PrepRequest {
     Create { index: u64, created_ns: i64 },
-    Retire(Box<WritableSegment>),
+    Retire(WritableSegment),
 }
 
 /// The control thread that creates segments ahead of need and unmaps old ones.
@@ -598,9 +598,7 @@ impl Journal {
                 .flush()
                 .map_err(|e| JournalError::io(&self.config.dir, "cannot sync segment", e))?;
         }
-        if let Err(PrepRequest::Retire(old)) =
-            self.preparer.send(PrepRequest::Retire(Box::new(old)))
-        {
+        if let Err(PrepRequest::Retire(old)) = self.preparer.send(PrepRequest::Retire(old)) {
             drop(old);
         }
         self.offset = FIRST_RECORD;

@@ -9,11 +9,11 @@
 //! date prefix, so the hot path formats only the sub-second digits.
 //! Nothing here allocates after [`Encoder::new`].
 
-use super::frame::checksum;
+use super::frame::{checksum, contains_soh, first_in_word, u32_at};
 use super::tags::{self, Tag};
 use super::value::{
-    write_fraction, write_second_prefix, write_u64_rev, Fixed, TimePrecision, UtcTimestamp,
-    FIXED_TEXT_MAX,
+    copy_short, digit_count, write_fraction, write_padded, write_second_prefix, Fixed,
+    TimePrecision, UtcTimestamp,
 };
 use super::SOH;
 use std::fmt;
@@ -22,6 +22,8 @@ use std::fmt;
 const PREFIX_ROOM: usize = 2 + 16 + 1 + 2 + 9 + 1;
 /// `10=` + three digits + SOH.
 const TRAILER_LEN: usize = 7;
+/// `8=` + the longest BeginString + SOH + `9=`.
+const LEAD_MAX: usize = 2 + 16 + 1 + 2;
 
 /// Why a message could not be encoded. Nothing partial is ever returned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,8 +132,9 @@ impl Default for EncoderConfig {
 #[derive(Debug)]
 pub struct Encoder {
     buf: Box<[u8]>,
-    begin_string: [u8; 16],
-    begin_string_len: usize,
+    /// `8=<BeginString><SOH>9=`, written in front of every message.
+    lead: [u8; LEAD_MAX],
+    lead_len: usize,
     precision: TimePrecision,
     message_size_max: usize,
     cached_second: i64,
@@ -145,14 +148,17 @@ impl Encoder {
         if bs.len() > 16 {
             return Err(EncodeError::BeginStringTooLong);
         }
-        let mut begin_string = [0u8; 16];
-        begin_string[..bs.len()].copy_from_slice(bs);
+        let mut lead = [0u8; LEAD_MAX];
+        let lead_len = 2 + bs.len() + 1 + 2;
+        lead[..2].copy_from_slice(b"8=");
+        lead[2..2 + bs.len()].copy_from_slice(bs);
+        lead[2 + bs.len()..lead_len].copy_from_slice(b"\x019=");
         let mut cached_prefix = [0u8; 17];
         write_second_prefix(0, &mut cached_prefix);
         Ok(Encoder {
             buf: vec![0u8; PREFIX_ROOM + config.message_size_max + TRAILER_LEN].into_boxed_slice(),
-            begin_string,
-            begin_string_len: bs.len(),
+            lead,
+            lead_len,
             precision: config.timestamp_precision,
             message_size_max: config.message_size_max,
             cached_second: 0,
@@ -167,54 +173,37 @@ impl Encoder {
 
     /// Starts a message: writes MsgType and the standard header in order.
     pub fn start<'e>(&'e mut self, header: &Header<'_>) -> MessageWriter<'e> {
+        let limit = PREFIX_ROOM + self.message_size_max;
         let mut w = MessageWriter {
             enc: self,
             pos: PREFIX_ROOM,
+            limit,
             error: None,
         };
         w.str(tags::MSG_TYPE, header.msg_type);
-        let fixed: [(Tag, Option<HeaderValue<'_>>); 7] = [
-            (tags::MSG_SEQ_NUM, Some(HeaderValue::Uint(header.seq_num))),
-            (
-                tags::POSS_DUP_FLAG,
-                header.poss_dup.then_some(HeaderValue::Bytes(b"Y")),
-            ),
-            (
-                tags::SENDER_COMP_ID,
-                Some(HeaderValue::Bytes(header.sender_comp_id)),
-            ),
-            (
-                tags::SENDING_TIME,
-                Some(HeaderValue::Time(header.sending_time)),
-            ),
-            (
-                tags::TARGET_COMP_ID,
-                Some(HeaderValue::Bytes(header.target_comp_id)),
-            ),
-            (
-                tags::POSS_RESEND,
-                header.poss_resend.then_some(HeaderValue::Bytes(b"Y")),
-            ),
-            (
-                tags::ORIG_SENDING_TIME,
-                header.orig_sending_time.map(HeaderValue::Bytes),
-            ),
-        ];
-        let mut extra = header.extra.iter().peekable();
-        for (tag, value) in fixed {
-            while let Some(&&(t, v)) = extra.peek() {
-                if t >= tag {
-                    break;
-                }
-                w.str(t, v);
-                extra.next();
-            }
-            match value {
-                Some(HeaderValue::Bytes(v)) => w.str(tag, v),
-                Some(HeaderValue::Uint(v)) => w.uint(tag, v),
-                Some(HeaderValue::Time(t)) => w.timestamp(tag, t),
-                None => &mut w,
-            };
+        // The typed fields in tag order, each preceded by the extra fields
+        // that sort before it. (Skipping the merge for an absent field writes
+        // the same bytes: those extras go out before the next present one.)
+        let mut extra = header.extra;
+        w.extra_below(&mut extra, tags::MSG_SEQ_NUM)
+            .uint(tags::MSG_SEQ_NUM, header.seq_num);
+        if header.poss_dup {
+            w.extra_below(&mut extra, tags::POSS_DUP_FLAG)
+                .str(tags::POSS_DUP_FLAG, b"Y");
+        }
+        w.extra_below(&mut extra, tags::SENDER_COMP_ID)
+            .str(tags::SENDER_COMP_ID, header.sender_comp_id)
+            .extra_below(&mut extra, tags::SENDING_TIME)
+            .timestamp(tags::SENDING_TIME, header.sending_time)
+            .extra_below(&mut extra, tags::TARGET_COMP_ID)
+            .str(tags::TARGET_COMP_ID, header.target_comp_id);
+        if header.poss_resend {
+            w.extra_below(&mut extra, tags::POSS_RESEND)
+                .str(tags::POSS_RESEND, b"Y");
+        }
+        if let Some(orig) = header.orig_sending_time {
+            w.extra_below(&mut extra, tags::ORIG_SENDING_TIME)
+                .str(tags::ORIG_SENDING_TIME, orig);
         }
         for &(t, v) in extra {
             w.str(t, v);
@@ -223,93 +212,131 @@ impl Encoder {
     }
 }
 
-#[derive(Clone, Copy)]
-enum HeaderValue<'h> {
-    Bytes(&'h [u8]),
-    Uint(u64),
-    Time(UtcTimestamp),
-}
-
 /// Writes one message's fields; [`MessageWriter::finish`] completes it.
 /// Errors are kept and reported by `finish`, so calls chain.
 #[derive(Debug)]
 pub struct MessageWriter<'e> {
     enc: &'e mut Encoder,
     pos: usize,
+    /// Where the body must end: `PREFIX_ROOM + message_size_max`, or 0 once
+    /// an error is recorded, so one comparison per field covers both.
+    limit: usize,
     error: Option<EncodeError>,
 }
 
 impl<'e> MessageWriter<'e> {
     /// Reserves `n` bytes, or records `BufferFull`.
-    #[inline]
+    #[inline(always)]
     fn room(&mut self, n: usize) -> Option<usize> {
-        if self.error.is_some() {
-            return None;
-        }
-        if self.pos + n > PREFIX_ROOM + self.enc.message_size_max {
-            self.error = Some(EncodeError::BufferFull {
+        let at = self.pos;
+        if at + n > self.limit {
+            self.fail(EncodeError::BufferFull {
                 message_size_max: self.enc.message_size_max,
             });
             return None;
         }
-        let at = self.pos;
-        self.pos += n;
+        self.pos = at + n;
         Some(at)
     }
 
-    /// Writes `tag=` and returns where the value goes, reserving `value_len + 1`.
+    /// Records `error` unless one is already recorded; nothing more is written.
+    #[cold]
+    fn fail(&mut self, error: EncodeError) {
+        self.error.get_or_insert(error);
+        self.limit = 0;
+    }
+
+    /// Writes the leading `extra` header fields whose tags sort before `tag`.
     #[inline]
-    fn field_start(&mut self, tag: Tag, value_len: usize) -> Option<usize> {
-        let mut digits = [0u8; 20];
-        let n = write_u64_rev(tag as u64, &mut digits);
-        let at = self.room(n + 1 + value_len + 1)?;
-        let buf = &mut self.enc.buf;
-        buf[at..at + n].copy_from_slice(&digits[20 - n..]);
-        buf[at + n] = b'=';
-        buf[at + n + 1 + value_len] = SOH;
-        Some(at + n + 1)
+    fn extra_below(&mut self, extra: &mut &[(Tag, &[u8])], tag: Tag) -> &mut Self {
+        while let [(t, v), rest @ ..] = *extra {
+            if *t >= tag {
+                break;
+            }
+            self.str(*t, v);
+            *extra = rest;
+        }
+        self
+    }
+
+    /// Reserves a field with a `value_len`-byte value, writes its `tag=` and
+    /// closing SOH, and returns the value's slot.
+    #[inline(always)]
+    fn field(&mut self, tag: Tag, value_len: usize) -> Option<&mut [u8]> {
+        let tag_len = digit_count(tag as u64);
+        let at = self.room(tag_len + 1 + value_len + 1)?;
+        Some(self.frame_field(at, tag, tag_len, value_len))
+    }
+
+    /// Writes `tag=` at `at` and the SOH after `value_len` bytes; returns the
+    /// value's slot. With a constant tag (the usual case, once inlined) the
+    /// tag's digits are constant stores.
+    #[inline(always)]
+    fn frame_field(&mut self, at: usize, tag: Tag, tag_len: usize, value_len: usize) -> &mut [u8] {
+        let field = &mut self.enc.buf[at..at + tag_len + 1 + value_len + 1];
+        let (tag_text, rest) = field.split_at_mut(tag_len);
+        write_padded(tag_text, tag as u64);
+        let (eq, rest) = rest.split_at_mut(1);
+        eq[0] = b'=';
+        let (value, soh) = rest.split_at_mut(value_len);
+        soh[0] = SOH;
+        value
     }
 
     /// A text or other pre-formatted value. A value containing SOH is refused.
-    #[inline]
+    #[inline(always)]
     pub fn str(&mut self, tag: Tag, value: &[u8]) -> &mut Self {
-        if value.contains(&SOH) {
-            self.error.get_or_insert(EncodeError::SohInValue { tag });
+        let tag_len = digit_count(tag as u64);
+        let len = tag_len + 1 + value.len() + 1;
+        let at = self.pos;
+        if at + len > self.limit {
+            // A value is checked before it is placed, so SohInValue comes
+            // before BufferFull.
+            self.fail(if contains_soh(value) {
+                EncodeError::SohInValue { tag }
+            } else {
+                EncodeError::BufferFull {
+                    message_size_max: self.enc.message_size_max,
+                }
+            });
             return self;
         }
-        if let Some(at) = self.field_start(tag, value.len()) {
-            self.enc.buf[at..at + value.len()].copy_from_slice(value);
+        // Copy and check in one pass, then commit the room only if the
+        // value is clean; a refused value's bytes are never part of a
+        // message, as nothing is returned once an error is recorded.
+        let slot = self.frame_field(at, tag, tag_len, value.len());
+        if copy_text(slot, value) {
+            self.fail(EncodeError::SohInValue { tag });
+        } else {
+            self.pos = at + len;
         }
         self
     }
 
     /// A non-negative integer.
-    #[inline]
+    #[inline(always)]
     pub fn uint(&mut self, tag: Tag, value: u64) -> &mut Self {
-        let mut digits = [0u8; 20];
-        let n = write_u64_rev(value, &mut digits);
-        if let Some(at) = self.field_start(tag, n) {
-            self.enc.buf[at..at + n].copy_from_slice(&digits[20 - n..]);
+        if let Some(slot) = self.field(tag, digit_count(value)) {
+            write_padded(slot, value);
         }
         self
     }
 
     /// A signed integer.
     pub fn int(&mut self, tag: Tag, value: i64) -> &mut Self {
-        let mut digits = [0u8; 20];
-        let n = write_u64_rev(value.unsigned_abs(), &mut digits);
+        let magnitude = value.unsigned_abs();
         let neg = usize::from(value < 0);
-        if let Some(at) = self.field_start(tag, n + neg) {
+        if let Some(slot) = self.field(tag, neg + digit_count(magnitude)) {
             if neg == 1 {
-                self.enc.buf[at] = b'-';
+                slot[0] = b'-';
             }
-            self.enc.buf[at + neg..at + neg + n].copy_from_slice(&digits[20 - n..]);
+            write_padded(&mut slot[neg..], magnitude);
         }
         self
     }
 
     /// A single character.
-    #[inline]
+    #[inline(always)]
     pub fn char(&mut self, tag: Tag, value: u8) -> &mut Self {
         self.str(tag, &[value])
     }
@@ -320,12 +347,10 @@ impl<'e> MessageWriter<'e> {
     }
 
     /// A fixed-point price, quantity or amount, at its own scale.
-    #[inline]
+    #[inline(always)]
     pub fn fixed(&mut self, tag: Tag, value: Fixed) -> &mut Self {
-        let mut text = [0u8; FIXED_TEXT_MAX];
-        let n = value.write(&mut text);
-        if let Some(at) = self.field_start(tag, n) {
-            self.enc.buf[at..at + n].copy_from_slice(&text[..n]);
+        if let Some(slot) = self.field(tag, value.text_len()) {
+            value.write_exact(slot);
         }
         self
     }
@@ -355,15 +380,17 @@ impl<'e> MessageWriter<'e> {
             } else {
                 1 + precision.digits()
             };
-        if let Some(at) = self.field_start(tag, len) {
-            let sec = t.unix_secs();
-            let enc = &mut *self.enc;
-            if sec != enc.cached_second {
-                write_second_prefix(sec, &mut enc.cached_prefix);
-                enc.cached_second = sec;
-            }
-            enc.buf[at..at + 17].copy_from_slice(&enc.cached_prefix);
-            write_fraction(t.subsec_nanos(), precision, &mut enc.buf[at + 17..at + len]);
+        let sec = t.unix_secs();
+        let enc = &mut *self.enc;
+        if sec != enc.cached_second {
+            write_second_prefix(sec, &mut enc.cached_prefix);
+            enc.cached_second = sec;
+        }
+        let prefix = enc.cached_prefix;
+        if let Some(slot) = self.field(tag, len) {
+            let (date_time, fraction) = slot.split_at_mut(17);
+            date_time.copy_from_slice(&prefix);
+            write_fraction(t.subsec_nanos(), precision, fraction);
         }
         self
     }
@@ -372,8 +399,8 @@ impl<'e> MessageWriter<'e> {
     /// the data may contain SOH.
     pub fn data(&mut self, length_tag: Tag, data_tag: Tag, data: &[u8]) -> &mut Self {
         self.uint(length_tag, data.len() as u64);
-        if let Some(at) = self.field_start(data_tag, data.len()) {
-            self.enc.buf[at..at + data.len()].copy_from_slice(data);
+        if let Some(slot) = self.field(data_tag, data.len()) {
+            slot.copy_from_slice(data);
         }
         self
     }
@@ -393,30 +420,69 @@ impl<'e> MessageWriter<'e> {
             return Err(e);
         }
         let enc = self.enc;
-        let body_len = self.pos - PREFIX_ROOM;
-        let mut digits = [0u8; 20];
-        let n = write_u64_rev(body_len as u64, &mut digits);
-        let bs_len = enc.begin_string_len;
-        let start = PREFIX_ROOM - (2 + bs_len + 1 + 2 + n + 1);
+        let body_len = (self.pos - PREFIX_ROOM) as u64;
+        let n = digit_count(body_len);
+        // `8=<BeginString><SOH>9=`, prepared once, then the length and SOH.
+        let lead = &enc.lead[..enc.lead_len];
+        let start = PREFIX_ROOM - (lead.len() + n + 1);
         let buf = &mut enc.buf;
-        let mut p = start;
-        buf[p..p + 2].copy_from_slice(b"8=");
-        p += 2;
-        buf[p..p + bs_len].copy_from_slice(&enc.begin_string[..bs_len]);
-        p += bs_len;
-        buf[p] = SOH;
-        buf[p + 1..p + 3].copy_from_slice(b"9=");
-        p += 3;
-        buf[p..p + n].copy_from_slice(&digits[20 - n..]);
-        buf[p + n] = SOH;
+        let digits_at = start + lead.len();
+        copy_short(&mut buf[start..digits_at], lead);
+        write_padded(&mut buf[digits_at..digits_at + n], body_len);
+        buf[PREFIX_ROOM - 1] = SOH;
         let end = self.pos;
         let sum = checksum(&buf[start..end]);
-        buf[end..end + 3].copy_from_slice(b"10=");
-        buf[end + 3] = b'0' + sum / 100;
-        buf[end + 4] = b'0' + sum / 10 % 10;
-        buf[end + 5] = b'0' + sum % 10;
-        buf[end + 6] = SOH;
+        buf[end..end + TRAILER_LEN].copy_from_slice(&[
+            b'1',
+            b'0',
+            b'=',
+            b'0' + sum / 100,
+            b'0' + sum / 10 % 10,
+            b'0' + sum % 10,
+            SOH,
+        ]);
         Ok(&enc.buf[start..end + TRAILER_LEN])
+    }
+}
+
+/// Copies `src` into `dst` (the same length) like [`copy_short`], and says
+/// whether `src` holds an SOH, testing each word as it is moved.
+#[inline(always)]
+fn copy_text(dst: &mut [u8], src: &[u8]) -> bool {
+    let n = src.len();
+    debug_assert_eq!(dst.len(), n);
+    let load = |at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&src[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    let has_soh = |w: u64| first_in_word(w, SOH).is_some();
+    if n > 32 {
+        dst.copy_from_slice(src);
+        contains_soh(src)
+    } else if n >= 8 {
+        // Two words cover up to 16 bytes, four up to 32 (overlapping).
+        let (first, last) = (load(0), load(n - 8));
+        let mut soh = has_soh(first) | has_soh(last);
+        if n > 16 {
+            let (second, third) = (load(8), load(n - 16));
+            soh |= has_soh(second) | has_soh(third);
+            dst[8..16].copy_from_slice(&second.to_le_bytes());
+            dst[n - 16..n - 8].copy_from_slice(&third.to_le_bytes());
+        }
+        dst[..8].copy_from_slice(&first.to_le_bytes());
+        dst[n - 8..].copy_from_slice(&last.to_le_bytes());
+        soh
+    } else if n >= 4 {
+        // The first and last four bytes (overlapping), tested as one word.
+        let (first, last) = (u32_at(src, 0), u32_at(src, n - 4));
+        dst[..4].copy_from_slice(&first.to_le_bytes());
+        dst[n - 4..].copy_from_slice(&last.to_le_bytes());
+        has_soh(u64::from(first) | u64::from(last) << 32)
+    } else {
+        // One to three bytes: the first, middle and last cover them.
+        copy_short(dst, src);
+        n > 0 && (src[0] == SOH || src[n / 2] == SOH || src[n - 1] == SOH)
     }
 }
 
@@ -517,6 +583,38 @@ mod tests {
         // The encoder is still usable afterwards.
         let w = enc.start(&Header::new(b"0", 2, b"A", b"B", t0()));
         assert!(w.finish().is_ok());
+    }
+
+    #[test]
+    fn copy_text_copies_and_finds_soh_at_every_length() {
+        for len in 0..70 {
+            let src: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            let mut dst = vec![0u8; len];
+            assert!(!copy_text(&mut dst, &src));
+            assert_eq!(dst, src);
+            for at in 0..len {
+                let mut bad = src.clone();
+                bad[at] = SOH;
+                assert!(copy_text(&mut dst, &bad), "len {len} at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_value_with_soh_is_reported_even_when_it_would_not_fit() {
+        let mut enc = Encoder::new(EncoderConfig {
+            message_size_max: 64,
+            ..Default::default()
+        })
+        .unwrap();
+        let mut w = enc.start(&Header::new(b"0", 1, b"A", b"B", t0()));
+        let mut long = vec![b'x'; 100];
+        long[50] = SOH;
+        w.str(TEXT, &long).str(TEXT, b"a\x01b");
+        assert_eq!(
+            w.finish().unwrap_err(),
+            EncodeError::SohInValue { tag: TEXT }
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! tags are kept in the index as they came; the validator (which knows
 //! repeating groups) decides which repeats are errors.
 
+use super::frame::{first_in_word, word_from};
 use super::tags::{self, Tag};
 use super::value::{self, Fixed, TimePrecision, UtcDate, UtcTimeOnly, UtcTimestamp, ValueError};
 use super::SOH;
@@ -177,6 +178,7 @@ pub const FIELDS_MAX_DEFAULT: usize = 1024;
 /// Parses messages into its pre-allocated field index.
 #[derive(Debug, Clone)]
 pub struct Parser {
+    /// `fields_max` slots, allocated once; a parse fills a prefix.
     fields: Vec<Field>,
     fields_max: usize,
     spec: ParseSpec,
@@ -193,7 +195,7 @@ impl Parser {
     /// A parser whose index holds at most `fields_max` fields.
     pub fn new(spec: ParseSpec, fields_max: usize) -> Parser {
         Parser {
-            fields: Vec::with_capacity(fields_max),
+            fields: vec![Field::default(); fields_max],
             fields_max,
             spec,
         }
@@ -206,74 +208,70 @@ impl Parser {
 
     /// Indexes `msg` (one whole message, as framed). Never allocates.
     pub fn parse<'a>(&'a mut self, msg: &'a [u8]) -> Result<Message<'a>, ParseError> {
-        self.fields.clear();
         let fields_max = self.fields_max;
         let spec = &self.spec;
-        let fields = &mut self.fields;
+        // Writing into pre-sized slots: one bounds check per field is also
+        // the capacity check (no separate length and capacity bookkeeping).
+        let slots = &mut self.fields[..fields_max];
         let n = msg.len();
+        let mut count = 0usize;
         let mut pos = 0usize;
         let mut section = Section::Header;
         let mut body_start: Option<usize> = None;
         let mut trailer_start: Option<usize> = None;
         let mut out_of_order: Option<usize> = None;
-        let mut pending_data: Option<(Tag, usize)> = None;
+        // The raw-data field the previous field announced, and its length;
+        // tag 0 (never a data field) when none.
+        let mut pending_tag: Tag = 0;
+        let mut pending_len = 0usize;
         while pos < n {
             let start = pos;
-            // Tag: digits up to '='. A leading '-' or a zero value makes
-            // tag 0 (reported by validation); anything else is unparseable.
-            let mut tag: u64 = 0;
-            let negative = msg[pos] == b'-';
-            if negative {
-                pos += 1;
-            }
-            let digits_start = pos;
-            while pos < n {
-                let d = msg[pos].wrapping_sub(b'0');
-                if d > 9 {
-                    break;
-                }
-                tag = tag * 10 + d as u64;
-                pos += 1;
-                if pos - digits_start > 9 {
-                    return Err(ParseError::BadTag { at: start });
-                }
-            }
-            if pos == digits_start || pos >= n || msg[pos] != b'=' {
-                return Err(ParseError::BadTag { at: start });
-            }
-            let tag: Tag = if negative { 0 } else { tag as Tag };
-            pos += 1;
-            let value_start = pos;
-            let value_end = match pending_data.take() {
-                Some((data_tag, len)) if data_tag == tag && tag != 0 => {
-                    let end = value_start.saturating_add(len);
-                    if end >= n || msg[end] != SOH {
-                        return Err(ParseError::BadDataLength { tag });
-                    }
-                    end
-                }
-                _ => match msg[value_start..].iter().position(|&b| b == SOH) {
-                    Some(i) => value_start + i,
-                    None => return Err(ParseError::Unterminated),
-                },
+            let first = word_from(msg, start);
+            let (tag, eq) = match tag_in_word(first) {
+                Some((tag, digits)) => (tag, start + digits),
+                None => tag_bytes(msg, start)?,
             };
-            if fields.len() == fields_max {
+            let value_start = eq + 1;
+            let announced = pending_tag;
+            pending_tag = 0;
+            let value_end = if announced == tag && tag != 0 {
+                let end = value_start.saturating_add(pending_len);
+                if end >= n || msg[end] != SOH {
+                    return Err(ParseError::BadDataLength { tag });
+                }
+                end
+            } else {
+                // The tag's digits and `=` hold no SOH, so the first SOH
+                // after the field's start ends its value.
+                match field_end(msg, start, first) {
+                    Some(end) => end,
+                    None => return Err(ParseError::Unterminated),
+                }
+            };
+            let Some(slot) = slots.get_mut(count) else {
                 return Err(ParseError::TooManyFields { fields_max });
-            }
-            let index = fields.len();
-            fields.push(Field {
+            };
+            *slot = Field {
                 tag,
                 start: start as u32,
                 value_start: value_start as u32,
                 value_end: value_end as u32,
-            });
+            };
+            let index = count;
+            count += 1;
+            pos = value_end + 1;
             let kind = spec.kind(tag);
+            // The common case, a plain body field in the body, does nothing.
+            if kind == 0 && section == Section::Body {
+                continue;
+            }
             if kind & KIND_LENGTH != 0 {
                 if let (Some(data_tag), Ok(len)) = (
                     spec.data_tag_for(tag),
                     value::parse_u64(&msg[value_start..value_end]),
                 ) {
-                    pending_data = Some((data_tag, len.min(usize::MAX as u64) as usize));
+                    pending_tag = data_tag;
+                    pending_len = len.min(usize::MAX as u64) as usize;
                 }
             }
             // Header, then body, then trailer; 8, 9, 35 come first by framing.
@@ -294,20 +292,96 @@ impl Parser {
                     out_of_order = Some(index);
                 }
             }
-            pos = value_end + 1;
         }
-        let count = fields.len();
         let trailer_start = trailer_start.unwrap_or(count);
         let body_start = body_start.unwrap_or(trailer_start).min(trailer_start);
         Ok(Message {
             all: Fields {
                 buf: msg,
-                fields: &self.fields,
+                fields: &self.fields[..count],
             },
             body_start,
             trailer_start,
             out_of_order,
         })
+    }
+}
+
+/// The tag starting the word `w` (the eight bytes at a field's start) and
+/// the number of its digits: one to seven digits then `=`. Anything else
+/// (a `-`, a longer tag, a non-digit) is `None`, for [`tag_bytes`] to decide.
+#[inline(always)]
+fn tag_in_word(w: u64) -> Option<(Tag, usize)> {
+    let d = (w as u8).wrapping_sub(b'0');
+    if d > 9 {
+        return None;
+    }
+    let mut tag = d as Tag;
+    for i in 1..8 {
+        let c = (w >> (8 * i)) as u8;
+        if c == b'=' {
+            return Some((tag, i));
+        }
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        tag = tag * 10 + d as Tag;
+    }
+    None
+}
+
+/// A tag read byte by byte: digits up to `=`. A leading `-` or a zero value
+/// makes tag 0 (reported by validation); anything else is unparseable.
+/// Returns the tag and the offset of its `=`. The slow path of [`tag_at`]
+/// (negative tags and every error), kept as the rules' reference.
+#[cold]
+fn tag_bytes(msg: &[u8], start: usize) -> Result<(Tag, usize), ParseError> {
+    let n = msg.len();
+    let mut pos = start;
+    let mut tag: u64 = 0;
+    let negative = msg[pos] == b'-';
+    if negative {
+        pos += 1;
+    }
+    let digits_start = pos;
+    while pos < n {
+        let d = msg[pos].wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        tag = tag * 10 + d as u64;
+        pos += 1;
+        if pos - digits_start > 9 {
+            return Err(ParseError::BadTag { at: start });
+        }
+    }
+    if pos == digits_start || pos >= n || msg[pos] != b'=' {
+        return Err(ParseError::BadTag { at: start });
+    }
+    Ok((if negative { 0 } else { tag as Tag }, pos))
+}
+
+/// Offset of the first SOH at or after `from`, eight bytes per step (SWAR);
+/// `first` is the word at `from`.
+///
+/// Called with a field's start, not its value's: the tag's digits and `=`
+/// hold no SOH, and starting there lets the search run alongside the tag's
+/// decoding rather than after it. Most fields end within the first word.
+#[inline(always)]
+fn field_end(msg: &[u8], from: usize, first: u64) -> Option<usize> {
+    let mut at = from;
+    let mut w = first;
+    loop {
+        if let Some(i) = first_in_word(w, SOH) {
+            // Zero fill past the end is never SOH, so `at + i` is in bounds.
+            return Some(at + i);
+        }
+        at += 8;
+        if at >= msg.len() {
+            return None;
+        }
+        w = word_from(msg, at);
     }
 }
 
@@ -768,6 +842,64 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn fields_near_the_end_and_short_inputs_take_the_same_rules() {
+        // Under eight bytes in all, and fields whose word runs past the end.
+        let mut p = Parser::default();
+        let tags_values = |m: &[u8], p: &mut Parser| -> Result<Vec<(Tag, Vec<u8>)>, ParseError> {
+            let msg = p.parse(m)?;
+            Ok(msg
+                .fields()
+                .iter()
+                .map(|f| (f.tag(), f.value().to_vec()))
+                .collect())
+        };
+        assert_eq!(
+            tags_values(b"1=a\x01", &mut p),
+            Ok(vec![(1, b"a".to_vec())])
+        );
+        assert_eq!(tags_values(b"", &mut p), Ok(vec![]));
+        assert_eq!(
+            tags_values(b"12=ab\x0134=\x01", &mut p),
+            Ok(vec![(12, b"ab".to_vec()), (34, vec![])])
+        );
+        assert_eq!(tags_values(b"1=a", &mut p), Err(ParseError::Unterminated));
+        assert_eq!(
+            tags_values(b"12", &mut p),
+            Err(ParseError::BadTag { at: 0 })
+        );
+        assert_eq!(
+            tags_values(b"1=a\x0112", &mut p),
+            Err(ParseError::BadTag { at: 4 })
+        );
+        // Eight and nine digit tags are tags; ten are not.
+        assert_eq!(
+            tags_values(b"12345678=x\x01123456789=y\x01", &mut p),
+            Ok(vec![
+                (12_345_678, b"x".to_vec()),
+                (123_456_789, b"y".to_vec())
+            ])
+        );
+        assert_eq!(
+            tags_values(b"1234567890=x\x01", &mut p),
+            Err(ParseError::BadTag { at: 0 })
+        );
+        // A long value, and raw data with NUL right after an SOH.
+        let long = [b'v'; 70];
+        let mut m = b"58=".to_vec();
+        m.extend_from_slice(&long);
+        m.extend_from_slice(b"\x0195=3\x0196=\x01\x00=\x0110=000\x01");
+        assert_eq!(
+            tags_values(&m, &mut p),
+            Ok(vec![
+                (58, long.to_vec()),
+                (95, b"3".to_vec()),
+                (96, b"\x01\x00=".to_vec()),
+                (10, b"000".to_vec()),
+            ])
+        );
     }
 
     #[test]

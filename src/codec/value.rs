@@ -147,7 +147,14 @@ impl Fixed {
             Some((b'-', rest)) => (true, rest),
             Some(_) => (false, v),
         };
-        let mut mantissa: i64 = 0;
+        // The magnitude is gathered unsigned, so that i64::MIN (whose
+        // magnitude is one more than i64::MAX) parses like every other value.
+        let limit = if neg {
+            i64::MIN.unsigned_abs()
+        } else {
+            i64::MAX as u64
+        };
+        let mut magnitude: u64 = 0;
         let mut scale: u8 = 0;
         let mut digits = 0usize;
         let mut seen_point = false;
@@ -170,16 +177,22 @@ impl Fixed {
                 }
                 scale += 1;
             }
-            mantissa = mantissa
+            magnitude = magnitude
                 .checked_mul(10)
-                .and_then(|m| m.checked_add(d as i64))
+                .and_then(|m| m.checked_add(d as u64))
+                .filter(|&m| m <= limit)
                 .ok_or(ValueError::Overflow)?;
         }
         if digits == 0 {
             return Err(ValueError::Format);
         }
         Ok(Fixed {
-            mantissa: if neg { -mantissa } else { mantissa },
+            // In range by `limit`; for i64::MIN the wrapping negation is exact.
+            mantissa: if neg {
+                (magnitude as i64).wrapping_neg()
+            } else {
+                magnitude as i64
+            },
             scale,
         })
     }
@@ -221,37 +234,43 @@ impl Fixed {
     /// `out` must hold at least [`FIXED_TEXT_MAX`] bytes.
     #[inline]
     pub fn write(self, out: &mut [u8]) -> usize {
-        let mut digits = [0u8; 20];
-        let n = write_u64_rev(self.mantissa.unsigned_abs(), &mut digits);
-        let digits = &digits[20 - n..];
+        let n = self.text_len();
+        self.write_exact(&mut out[..n]);
+        n
+    }
+
+    /// The length of the text [`Fixed::write`] produces.
+    #[inline]
+    pub(crate) fn text_len(self) -> usize {
         let scale = self.scale as usize;
-        let mut pos = 0;
-        if self.mantissa < 0 {
+        let sign = usize::from(self.mantissa < 0);
+        // The integer part has the digits beyond `scale`, or is a lone `0`.
+        let int_digits = digit_count(self.mantissa.unsigned_abs())
+            .saturating_sub(scale)
+            .max(1);
+        let point = if scale == 0 { 0 } else { 1 + scale };
+        sign + int_digits + point
+    }
+
+    /// Writes the text into `out`, which is exactly [`Fixed::text_len`] long:
+    /// `[-]int[.frac]` with the fraction zero-padded to `scale` digits (so a
+    /// value below one is written `0.00ddd`).
+    #[inline]
+    pub(crate) fn write_exact(self, out: &mut [u8]) {
+        let scale = self.scale as usize;
+        let mut int_part = self.mantissa.unsigned_abs();
+        let mut end = out.len();
+        if scale > 0 {
+            // The fraction's digits; what is left is the integer part.
+            int_part = write_padded(&mut out[end - scale..end], int_part);
+            end -= scale + 1;
+            out[end] = b'.';
+        }
+        let sign = usize::from(self.mantissa < 0);
+        if sign == 1 {
             out[0] = b'-';
-            pos = 1;
         }
-        if scale == 0 {
-            out[pos..pos + n].copy_from_slice(digits);
-            return pos + n;
-        }
-        if n > scale {
-            let int_len = n - scale;
-            out[pos..pos + int_len].copy_from_slice(&digits[..int_len]);
-            pos += int_len;
-            out[pos] = b'.';
-            pos += 1;
-            out[pos..pos + scale].copy_from_slice(&digits[int_len..]);
-            pos + scale
-        } else {
-            out[pos] = b'0';
-            out[pos + 1] = b'.';
-            pos += 2;
-            let zeros = scale - n;
-            out[pos..pos + zeros].fill(b'0');
-            pos += zeros;
-            out[pos..pos + n].copy_from_slice(digits);
-            pos + n
-        }
+        write_padded(&mut out[sign..end], int_part);
     }
 }
 
@@ -269,17 +288,85 @@ pub const FIXED_TEXT_MAX: usize = 22;
 /// Writes the decimal digits of `n` right-aligned at the end of `out`
 /// (20 bytes), returning how many digits were written.
 #[inline]
-pub fn write_u64_rev(mut n: u64, out: &mut [u8; 20]) -> usize {
-    let mut i = 20;
-    loop {
-        i -= 1;
-        out[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+pub fn write_u64_rev(n: u64, out: &mut [u8; 20]) -> usize {
+    let len = digit_count(n);
+    write_padded(&mut out[20 - len..], n);
+    len
+}
+
+/// `10^i` for every `i` whose power fits a `u64`.
+const POW10_U64: [u64; 20] = {
+    let mut t = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
     }
-    20 - i
+    t
+};
+
+/// The number of decimal digits of `n` (1 for 0), without dividing: the
+/// bit length times log10(2) is the answer or one more than it.
+#[inline]
+pub(crate) fn digit_count(n: u64) -> usize {
+    // `n | 1` has as many digits as `n` (a power of ten is even) and a bit length.
+    let x = n | 1;
+    let t = (((64 - x.leading_zeros()) * 1233) >> 12) as usize;
+    t + usize::from(x >= POW10_U64[t])
+}
+
+/// `"00"` to `"99"`: two digits per division.
+const DIGIT_PAIRS: [[u8; 2]; 100] = {
+    let mut t = [[0u8; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        t[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    t
+};
+
+/// Writes the last `out.len()` decimal digits of `n` into `out`,
+/// zero-padded, two digits per step; returns the digits left over
+/// (`n / 10^out.len()`).
+#[inline]
+pub(crate) fn write_padded(out: &mut [u8], mut n: u64) -> u64 {
+    let mut i = out.len();
+    while i >= 2 {
+        i -= 2;
+        out[i..i + 2].copy_from_slice(&DIGIT_PAIRS[(n % 100) as usize]);
+        n /= 100;
+    }
+    if i == 1 {
+        out[0] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    n
+}
+
+/// Copies `src` into `dst` (the same length). Values are mostly short and
+/// of varying length; covering them with two overlapping fixed-size moves
+/// avoids a `memcpy` call each.
+#[inline(always)]
+pub(crate) fn copy_short(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    debug_assert_eq!(dst.len(), n);
+    if n > 32 {
+        dst.copy_from_slice(src);
+    } else if n >= 16 {
+        dst[..16].copy_from_slice(&src[..16]);
+        dst[n - 16..].copy_from_slice(&src[n - 16..]);
+    } else if n >= 8 {
+        dst[..8].copy_from_slice(&src[..8]);
+        dst[n - 8..].copy_from_slice(&src[n - 8..]);
+    } else if n >= 4 {
+        dst[..4].copy_from_slice(&src[..4]);
+        dst[n - 4..].copy_from_slice(&src[n - 4..]);
+    } else if n > 0 {
+        dst[0] = src[0];
+        dst[n / 2] = src[n / 2];
+        dst[n - 1] = src[n - 1];
+    }
 }
 
 /// Sub-second digits of a UTC timestamp.
@@ -429,23 +516,22 @@ pub(crate) fn write_second_prefix(unix_secs: i64, out: &mut [u8]) {
 /// Writes `.` plus the fraction digits `precision` asks for; returns the bytes written.
 #[inline]
 pub(crate) fn write_fraction(nanos: u32, precision: TimePrecision, out: &mut [u8]) -> usize {
-    let digits = precision.digits();
-    if digits == 0 {
-        return 0;
-    }
+    // Constant divisors, so no division instruction.
+    let (digits, value) = match precision {
+        TimePrecision::Seconds => return 0,
+        TimePrecision::Millis => (3, nanos / 1_000_000),
+        TimePrecision::Micros => (6, nanos / 1_000),
+        TimePrecision::Nanos => (9, nanos),
+    };
     out[0] = b'.';
-    let value = nanos / 10u32.pow(9 - digits as u32);
-    write_digits(&mut out[1..1 + digits], value);
+    write_padded(&mut out[1..1 + digits], value as u64);
     1 + digits
 }
 
 /// Writes `n` as exactly `out.len()` zero-padded digits.
 #[inline]
-fn write_digits(out: &mut [u8], mut n: u32) {
-    for b in out.iter_mut().rev() {
-        *b = b'0' + (n % 10) as u8;
-        n /= 10;
-    }
+fn write_digits(out: &mut [u8], n: u32) {
+    write_padded(out, n as u64);
 }
 
 /// A calendar date (UTCDateOnly, LocalMktDate).
@@ -520,6 +606,10 @@ fn parse_time_of_day(v: &[u8]) -> Result<(u32, u32, u32, u32, TimePrecision), Va
             return Err(ValueError::Format);
         }
         let digits = &frac[1..];
+        if digits.is_empty() {
+            // "HH:MM:SS." has a point but no fraction: not a FIX time.
+            return Err(ValueError::Format);
+        }
         let precision = TimePrecision::from_digits(digits.len()).ok_or(ValueError::Format)?;
         let value = digits_u32(digits)?;
         (value * 10u32.pow(9 - digits.len() as u32), precision)
@@ -621,6 +711,57 @@ mod tests {
             assert_eq!(f.to_string(), text);
         }
         assert_eq!(Fixed::new(i64::MIN, 0).to_string(), i64::MIN.to_string());
+    }
+
+    #[test]
+    fn digit_helpers_agree_with_formatting() {
+        let mut values: Vec<u64> = vec![0, 1, 9, 10, 99, 100, u64::MAX, u64::MAX - 1];
+        for p in 0..20 {
+            let t = 10u64.pow(p);
+            values.extend([t - 1, t, t + 1, t.wrapping_mul(7) / 3]);
+        }
+        for v in values {
+            let text = v.to_string();
+            assert_eq!(digit_count(v), text.len(), "{v}");
+            let mut out = [0u8; 20];
+            let n = write_u64_rev(v, &mut out);
+            assert_eq!(&out[20 - n..], text.as_bytes());
+            let mut padded = [0u8; 25];
+            write_padded(&mut padded, v);
+            assert_eq!(String::from_utf8_lossy(&padded), format!("{v:025}"));
+            for k in 0..=20 {
+                let mut last = vec![0u8; k];
+                let rest = write_padded(&mut last, v);
+                let want = format!("{v:020}");
+                assert_eq!(&last[..], &want.as_bytes()[20 - k..], "{v} in {k}");
+                assert_eq!(
+                    rest,
+                    10u64.checked_pow(k as u32).map_or(0, |p| v / p),
+                    "{v}"
+                );
+            }
+        }
+        for (m, scale, text) in [
+            (0, 0, "0"),
+            (0, 3, "0.000"),
+            (5, 3, "0.005"),
+            (-5, 3, "-0.005"),
+            (108_345, 5, "1.08345"),
+            (1_000_000, 0, "1000000"),
+            (i64::MAX, 18, "9.223372036854775807"),
+            (i64::MIN, 18, "-9.223372036854775808"),
+            (i64::MIN, 0, "-9223372036854775808"),
+            (-1, 18, "-0.000000000000000001"),
+            (1, 20, "0.00000000000000000001"),
+            (99_999_999, 7, "9.9999999"),
+            (99_999_999, 8, "0.99999999"),
+            (100_000_000, 7, "10.0000000"),
+            (-12_345_678, 2, "-123456.78"),
+        ] {
+            let f = Fixed::new(m, scale);
+            assert_eq!(f.text_len(), text.len(), "{text}");
+            assert_eq!(f.to_string(), text);
+        }
     }
 
     #[test]

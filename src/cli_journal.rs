@@ -404,7 +404,7 @@ fn dump(args: &DumpArgs) -> Result<ExitCode, String> {
             && (kinds.is_empty() || kinds.contains(&r.kind))
             && args
                 .seq
-                .map_or(true, |s| (s.from..=s.to).contains(&r.header.seq_num))
+                .is_none_or(|s| (s.from..=s.to).contains(&r.header.seq_num))
             && (args.msg_type.is_empty() || {
                 let t = msg_type_of(r, &dict);
                 is_message(r.kind) && args.msg_type.iter().any(|m| m.0 == *t)
@@ -557,8 +557,7 @@ fn split_fields<'a>(payload: &'a [u8], dict: &Dictionary) -> Vec<Piece<'a>> {
         if let Some(n) = data_len {
             let data_end = eq + 1 + n;
             let is_data = matches!(field_type(tag), Some(FieldType::Data | FieldType::XmlData));
-            if is_data && data_end <= rest.len() && rest.get(data_end).map_or(true, |&b| b == delim)
-            {
+            if is_data && data_end <= rest.len() && rest.get(data_end).is_none_or(|&b| b == delim) {
                 end = data_end;
             }
         }

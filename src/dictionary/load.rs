@@ -377,7 +377,7 @@ mod tests {
         assert_eq!(&*nos.name, "NewOrderSingle");
         // Instrument is a required component, but Symbol inside it is not.
         assert_eq!(&*nos.body.required, &[11, 40, 54, 60]);
-        assert!(nos.body.allows(448) == false && nos.body.group(453).is_some());
+        assert!(!nos.body.allows(448) && nos.body.group(453).is_some());
         assert_eq!(nos.body.group(453).unwrap().delimiter, 448);
         assert!(d.message(b"0").unwrap().admin);
         assert_eq!(&*d.header().required, &[8, 9, 34, 35, 49, 52, 56]);

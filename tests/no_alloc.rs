@@ -1,0 +1,450 @@
+//! The zero-allocation proof for the hot path.
+//!
+//! A counting global allocator counts every allocation (alloc, alloc_zeroed,
+//! realloc) made by the current thread. Each section builds its state first
+//! (decoders, encoders, buffers), warms up, then runs thousands of messages
+//! inside [`assert_no_alloc`], which fails if the count moved.
+//!
+//! This file is meant to grow: later issues add their own sections here
+//! (validation against a dictionary, the order path, session handling), each
+//! as a `#[test]` that wraps its steady-state loop in `assert_no_alloc`.
+//! Counting is per thread, so tests may run in parallel; keep printing and
+//! other allocating diagnostics outside the measured closure.
+
+use fixrail::codec::tags::*;
+use fixrail::codec::testing::fix;
+use fixrail::codec::{
+    Decoded, Decoder, EncodeError, Encoder, EncoderConfig, Fixed, Header, StaticGroup,
+    TimePrecision, UtcTimestamp,
+};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::hint::black_box;
+
+// ---------------------------------------------------------------------------
+// The counting allocator
+// ---------------------------------------------------------------------------
+
+thread_local! {
+    /// Allocations made by this thread. A const-initialised `Cell` of a
+    /// plain integer needs no lazy set-up or destructor, so reading and
+    /// bumping it never allocates (which would recurse into the allocator).
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Wraps the system allocator and counts this thread's allocations.
+struct CountingAllocator;
+
+fn count_one() {
+    // `try_with`: during thread teardown the slot may be gone; skip counting then.
+    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+}
+
+// SAFETY: every method forwards to `System` with the caller's arguments
+// unchanged, so `System`'s guarantees are this allocator's guarantees; the
+// counting touches only a thread-local integer and never allocates.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count_one();
+        // SAFETY: forwarded unchanged; the caller upholds `alloc`'s contract.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count_one();
+        // SAFETY: forwarded unchanged; the caller upholds `alloc_zeroed`'s contract.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count_one();
+        // SAFETY: forwarded unchanged; `ptr` came from this allocator, i.e. from `System`.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded unchanged; `ptr` came from this allocator, i.e. from `System`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
+
+/// Allocations made so far by the current thread.
+fn allocations() -> u64 {
+    ALLOCATIONS.with(Cell::get)
+}
+
+/// Runs `f` and returns its result with the allocations it made on this thread.
+fn allocations_during<R>(f: impl FnOnce() -> R) -> (R, u64) {
+    let before = allocations();
+    let result = f();
+    (result, allocations() - before)
+}
+
+/// Runs `f` and fails, naming `what`, if it allocated on this thread.
+fn assert_no_alloc<R>(what: &str, f: impl FnOnce() -> R) -> R {
+    let (result, count) = allocations_during(f);
+    assert_eq!(count, 0, "{what}: {count} allocation(s) on the hot path");
+    result
+}
+
+/// The counter sees allocations, reallocations and zeroed allocations, so a
+/// zero count below means something.
+#[test]
+fn the_counter_sees_every_kind_of_allocation() {
+    let (_, count) = allocations_during(|| {
+        let mut v: Vec<u8> = black_box(Vec::with_capacity(1));
+        v.extend_from_slice(black_box(&[1u8; 64])); // realloc
+        let zeroed = black_box(vec![0u8; 4096]); // alloc_zeroed
+        (v, zeroed)
+    });
+    assert!(count >= 3, "counted {count}");
+    let (_, count) = allocations_during(|| black_box(Box::new(7u64)));
+    assert_eq!(count, 1);
+    let (_, count) = allocations_during(|| black_box(1u64 + 1));
+    assert_eq!(count, 0);
+}
+
+// ---------------------------------------------------------------------------
+// Codec: receive loop, typed reads, group walk, encoding
+// ---------------------------------------------------------------------------
+
+const ROUNDS: usize = 10_000;
+
+static MD_ENTRIES: StaticGroup = StaticGroup {
+    count_tag: NO_MD_ENTRIES,
+    delimiter: MD_ENTRY_TYPE,
+    members: &[
+        MD_ENTRY_TYPE,
+        MD_ENTRY_PX,
+        MD_ENTRY_SIZE,
+        453,
+        448,
+        447,
+        452,
+    ],
+};
+
+static PARTIES: StaticGroup = StaticGroup {
+    count_tag: 453,
+    delimiter: 448,
+    members: &[448, 447, 452],
+};
+
+/// What the receive loop reads from the messages; summed so nothing is
+/// optimised away and so the test can check the loop really read them.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Tally {
+    messages: u64,
+    garbled: u64,
+    orders: u64,
+    price_mantissas: i64,
+    transact_nanos: i64,
+    md_entries: u64,
+    parties: u64,
+    encoded_bytes: u64,
+}
+
+fn inbound_messages() -> Vec<Vec<u8>> {
+    vec![
+        fix("8=FIX.4.4|35=D|34=1092|49=CLIENT|52=20261122-10:00:00.123|56=FIXRAIL|1=ACC-001|11=ORD-000000001|21=1|38=1000000|40=2|44=1.08345|54=1|55=EUR/USD|59=0|60=20261122-10:00:00.123456|"),
+        fix("8=FIX.4.4|35=0|34=1093|49=CLIENT|52=20261122-10:00:01.000|56=FIXRAIL|112=TEST-1|"),
+        fix("8=FIX.4.4|35=W|34=1094|49=CLIENT|52=20261122-10:00:01.500|56=FIXRAIL|55=EUR/USD|262=MD-1|268=3|269=0|270=1.08340|271=5000000|453=2|448=LP1|452=1|448=LP2|452=3|269=1|270=1.08350|271=3000000|269=2|270=1.08345|271=1000000|"),
+        fix("8=FIX.4.4|35=B|34=1095|49=CLIENT|52=20261122-10:00:02.000|56=FIXRAIL|148=news|33=1|58=x|95=5|96=a|b=c|"),
+        // A garbled message (bad CheckSum) on the same path.
+        b"8=FIX.4.4\x019=5\x0135=0\x0110=000\x01".to_vec(),
+    ]
+}
+
+/// One receive-loop step over `buf`: frame, parse, read typed values, walk
+/// groups, and answer an order with an execution report.
+fn handle(
+    decoder: &mut Decoder,
+    encoder: &mut Encoder,
+    buf: &[u8],
+    now: UtcTimestamp,
+    tally: &mut Tally,
+) -> usize {
+    match decoder.decode(buf) {
+        Decoded::Message(msg, len) => {
+            tally.messages += 1;
+            let seq = msg.seq_num().unwrap();
+            match msg.msg_type() {
+                b"D" => {
+                    tally.orders += 1;
+                    let cl_ord_id = msg.require(CL_ORD_ID).unwrap().value();
+                    let price: Fixed = msg.require(PRICE).unwrap().as_fixed().unwrap();
+                    let qty = msg.require(ORDER_QTY).unwrap().as_u64().unwrap();
+                    let side = msg.require(SIDE).unwrap().as_char().unwrap();
+                    let symbol = msg.require(SYMBOL).unwrap().as_str().unwrap();
+                    let (transact, _) = msg.require(TRANSACT_TIME).unwrap().as_timestamp().unwrap();
+                    tally.price_mantissas += price.mantissa;
+                    tally.transact_nanos = transact.unix_nanos();
+                    let mut w = encoder.start(&Header::new(b"8", seq, b"FIXRAIL", b"CLIENT", now));
+                    w.str(ORDER_ID, b"O-1")
+                        .str(CL_ORD_ID, cl_ord_id)
+                        .str(EXEC_ID, b"E-1")
+                        .char(EXEC_TYPE, b'F')
+                        .char(ORD_STATUS, b'2')
+                        .str(SYMBOL, symbol.as_bytes())
+                        .char(SIDE, side)
+                        .uint(ORDER_QTY, qty)
+                        .fixed(LAST_PX, price)
+                        .fixed(LAST_QTY, Fixed::new(qty as i64, 0))
+                        .int(LEAVES_QTY, 0)
+                        .timestamp(TRANSACT_TIME, now);
+                    tally.encoded_bytes += w.finish().unwrap().len() as u64;
+                }
+                b"W" => {
+                    let body = msg.body();
+                    for entry in body.group(&MD_ENTRIES).unwrap() {
+                        tally.md_entries += 1;
+                        tally.price_mantissas += entry
+                            .require(MD_ENTRY_PX)
+                            .unwrap()
+                            .as_fixed()
+                            .unwrap()
+                            .mantissa;
+                        tally.parties += entry.group(&PARTIES).unwrap().count() as u64;
+                    }
+                }
+                b"0" => {
+                    // Answer the TestRequest-style heartbeat.
+                    let id = msg.require(TEST_REQ_ID).unwrap().value();
+                    let mut w = encoder.start(&Header::new(b"0", seq, b"FIXRAIL", b"CLIENT", now));
+                    w.str(TEST_REQ_ID, id);
+                    tally.encoded_bytes += w.finish().unwrap().len() as u64;
+                }
+                _ => {
+                    black_box(msg.require(RAW_DATA).unwrap().value());
+                }
+            }
+            len
+        }
+        Decoded::Garbled { skip, .. } | Decoded::Unparseable { skip, .. } => {
+            tally.garbled += 1;
+            skip
+        }
+        Decoded::NeedMore => 0,
+    }
+}
+
+/// Framing, parsing, typed reads, group walks and encoding of 10,000
+/// messages of several kinds, through a receive buffer, allocate nothing.
+#[test]
+fn the_codec_hot_path_does_not_allocate() {
+    let inbound = inbound_messages();
+    let mut decoder = Decoder::default();
+    let mut encoder = Encoder::new(EncoderConfig {
+        timestamp_precision: TimePrecision::Micros,
+        ..EncoderConfig::default()
+    })
+    .unwrap();
+    let mut rx: Vec<u8> = Vec::with_capacity(64 * 1024);
+    let start = UtcTimestamp::from_parts(2026, 11, 22, 10, 0, 0, 0).unwrap();
+    let mut tally = Tally::default();
+
+    let mut run = |rounds: usize, tally: &mut Tally| {
+        for i in 0..rounds {
+            // The clock moves 0.3 ms per message, so the encoder's cached
+            // second changes every few thousand messages.
+            let now = UtcTimestamp::from_unix_nanos(start.unix_nanos() + i as i64 * 300_000);
+            // A read of one message, plus the first 10 bytes of the next, as
+            // a socket may deliver it.
+            let this = &inbound[i % inbound.len()];
+            let next = &inbound[(i + 1) % inbound.len()];
+            rx.extend_from_slice(this);
+            rx.extend_from_slice(&next[..10]);
+            loop {
+                let n = handle(&mut decoder, &mut encoder, &rx, now, tally);
+                if n == 0 {
+                    break;
+                }
+                rx.drain(..n);
+            }
+            // The partial message is kept, as a receive loop keeps it; the
+            // next read would complete it. Drop it here to stay in step.
+            assert_eq!(rx.len(), 10);
+            rx.clear();
+        }
+    };
+
+    // Warm up: touch every path once, outside the measurement.
+    run(inbound.len() * 2, &mut tally);
+
+    let mut measured = Tally::default();
+    assert_no_alloc("codec receive loop", || run(ROUNDS, &mut measured));
+
+    let kinds = inbound.len() as u64;
+    assert_eq!(measured.messages, ROUNDS as u64 / kinds * 4);
+    assert_eq!(measured.garbled, ROUNDS as u64 / kinds);
+    assert_eq!(measured.orders, ROUNDS as u64 / kinds);
+    assert_eq!(measured.md_entries, ROUNDS as u64 / kinds * 3);
+    assert_eq!(measured.parties, ROUNDS as u64 / kinds * 2);
+    assert!(measured.encoded_bytes > 0 && measured.transact_nanos > 0);
+    black_box(measured);
+}
+
+/// The encoder's error paths (SOH in a value, a full buffer) allocate
+/// nothing either, and leave the encoder usable.
+#[test]
+fn encoder_errors_do_not_allocate() {
+    let mut encoder = Encoder::new(EncoderConfig {
+        message_size_max: 128,
+        ..EncoderConfig::default()
+    })
+    .unwrap();
+    let now = UtcTimestamp::from_parts(2026, 11, 22, 10, 0, 0, 0).unwrap();
+    let long = [b'x'; 200];
+    assert_no_alloc("encoder errors", || {
+        for i in 0..ROUNDS as u64 {
+            let mut w = encoder.start(&Header::new(b"0", i, b"A", b"B", now));
+            w.str(TEXT, b"a\x01b");
+            assert_eq!(
+                w.finish().unwrap_err(),
+                EncodeError::SohInValue { tag: TEXT }
+            );
+            let mut w = encoder.start(&Header::new(b"0", i, b"A", b"B", now));
+            w.str(TEXT, &long);
+            assert!(matches!(w.finish(), Err(EncodeError::BufferFull { .. })));
+            let w = encoder.start(&Header::new(b"0", i, b"A", b"B", now));
+            assert!(w.finish().is_ok());
+        }
+    });
+}
+
+// ---------------------------------------------------------------------------
+// Validation against a data dictionary, and journal appends
+// ---------------------------------------------------------------------------
+
+/// Validating valid and invalid messages against the FIX 4.4 dictionary —
+/// groups, enums, formats, every kind of rejection — allocates nothing once
+/// the validator is built.
+#[test]
+fn validation_does_not_allocate() {
+    use fixrail::dictionary::{Dictionary, ValidationConfig, Validator};
+    let dict = Dictionary::fix44();
+    let mut validator = Validator::new(&dict, ValidationConfig::default());
+    let mut decoder = Decoder::new(
+        fixrail::codec::Framer::default(),
+        fixrail::codec::Parser::new(dict.parse_spec().clone(), 256),
+    );
+    let hdr = "8=FIX.4.4|34=2|49=TW44|52=20261122-10:00:00.000|56=ISLD|";
+    let messages: Vec<Vec<u8>> = [
+        "35=D|11=ID|21=1|38=100|40=2|44=1.5|54=1|55=INTC|60=20261122-10:00:00|453=2|448=A|447=D|452=1|448=B|447=D|452=3|",
+        "35=W|55=EUR/USD|268=2|269=0|270=1.1|271=5|269=1|270=1.2|271=7|",
+        "35=D|11=ID|21=4|38=100|40=2|54=1|55=INTC|60=20261122-10:00:00|",
+        "35=D|11=ID|21=1|38=+100|40=2|54=1|55=INTC|60=20261122-10:00:00|",
+        "35=0|999=HI|",
+        "35=0|55=MSFT|",
+        "35=*|",
+        "35=D|11=ID|21=1|40=1|40=2|54=1|38=200|55=INTC|60=20261122-10:00:00|",
+        "35=V|262=R1|263=1|264=1|267=2|269=0|269=1|146=2|55=EUR/USD|",
+    ]
+    .iter()
+    .map(|body| {
+        let text = hdr.replacen("34=2|", &format!("{}34=2|", &body[..5]), 1);
+        fix(&format!("{}{}", text, &body[5..]))
+    })
+    .collect();
+    // Per message: None = valid, Some(373) = the rejection reason.
+    let mut verdicts = [None::<u32>; 9];
+    let mut run = |verdicts: &mut [Option<u32>; 9]| {
+        for (m, verdict) in messages.iter().zip(verdicts.iter_mut()) {
+            let Decoded::Message(msg, _) = decoder.decode(m) else {
+                panic!("frames")
+            };
+            *verdict = validator
+                .validate(&dict, &msg)
+                .err()
+                .map(|r| r.reason.code());
+        }
+    };
+    let expected = [
+        None,
+        None,
+        Some(5),
+        Some(6),
+        Some(0),
+        Some(2),
+        Some(11),
+        Some(13),
+        Some(16),
+    ];
+    run(&mut verdicts); // warm-up
+    assert_eq!(verdicts, expected);
+    verdicts = [None; 9];
+    assert_no_alloc("validation", || {
+        for _ in 0..2_000 {
+            run(black_box(&mut verdicts));
+        }
+    });
+    assert_eq!(
+        verdicts, expected,
+        "the measured passes gave the same verdicts"
+    );
+}
+
+/// Appending to the journal in page-cache mode — 200-byte messages, across
+/// several segment roll-overs onto segments prepared ahead — allocates
+/// nothing on the appending thread.
+#[test]
+fn journal_appends_do_not_allocate() {
+    use fixrail::journal::record::Kind;
+    use fixrail::journal::{Entry, Journal, JournalConfig};
+    let dir = std::env::temp_dir().join(format!("fixrail-noalloc-journal-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let now = UtcTimestamp::from_unix_nanos(1_790_000_000_000_000_000);
+    let config = JournalConfig {
+        segment_size_bytes: 256 * 1024,
+        sessions_max: 2,
+        ..JournalConfig::new(&dir)
+    };
+    let (mut journal, _) = Journal::open(config, now).unwrap();
+    let payload = fix("8=FIX.4.4|35=D|34=1|49=FIXRAIL|52=20261122-10:00:00.123|56=VENUE|1=ACC-001|11=ORD-000000001|38=1000000|40=2|44=1.08345|54=1|55=EUR/USD|59=0|60=20261122-10:00:00.123|");
+    let mut seq = 1u64;
+    let append = |journal: &mut Journal, seq: &mut u64| {
+        journal
+            .append(&Entry {
+                kind: Kind::Outbound,
+                session: 0,
+                seq_num: *seq,
+                msg_type: b"D",
+                flags: 0,
+                timestamp: now,
+                payload: &payload,
+            })
+            .unwrap();
+        *seq += 1;
+    };
+    for _ in 0..100 {
+        append(&mut journal, &mut seq); // warm-up
+    }
+    let start_segment = journal.position().segment();
+    assert_no_alloc("journal append", || {
+        for _ in 0..10_000 {
+            append(&mut journal, &mut seq);
+            // Give the preparer time once the next segment was requested, so
+            // every roll-over takes a prepared segment (a stall would block).
+            if journal.position().offset() as u64 > 200 * 1024
+                && journal.position().offset() as u64 <= 200 * 1024 + 240
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        }
+    });
+    assert!(
+        journal.position().segment() >= start_segment + 5,
+        "rolled over several times"
+    );
+    assert_eq!(
+        journal.stalls(),
+        0,
+        "every roll-over found its segment prepared"
+    );
+    assert_eq!(journal.session(0).unwrap().next_out, seq);
+    drop(journal);
+    let _ = std::fs::remove_dir_all(&dir);
+}

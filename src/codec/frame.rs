@@ -167,7 +167,7 @@ impl Framer {
     /// needs more bytes, or starts with bytes to drop.
     pub fn frame(&mut self, buf: &[u8]) -> Frame {
         let outcome = self.frame_inner(buf);
-        if !matches!(outcome, Frame::NeedMore) {
+        if self.scan.is_some() && !matches!(outcome, Frame::NeedMore) {
             self.scan = None;
         }
         outcome

@@ -3,6 +3,9 @@
 //! names the file, offset and problem of any damage, stats replays the
 //! sequence state, and bad paths or filters are refused with exit code 2.
 
+mod common;
+use common::TempDir;
+
 use fixrail::codec::testing::fix;
 use fixrail::codec::UtcTimestamp;
 use fixrail::journal::record::{flags, Kind};
@@ -26,24 +29,6 @@ fn fixrail(args: &[&str]) -> (i32, String, String) {
 fn t(secs: i64) -> UtcTimestamp {
     let base = UtcTimestamp::from_parts(2026, 11, 22, 10, 0, 0, 123_456_789).unwrap();
     UtcTimestamp::from_unix_nanos(base.unix_nanos() + secs * 1_000_000_000)
-}
-
-struct TempDir(PathBuf);
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let p =
-            std::env::temp_dir().join(format!("fixrail-cli-journal-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        TempDir(p)
-    }
-    fn arg(&self) -> &str {
-        self.0.to_str().unwrap()
-    }
-}
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn config(dir: &TempDir) -> JournalConfig {

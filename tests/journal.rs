@@ -2,6 +2,9 @@
 //! index from disk, cuts what it cannot verify, and prunes only what no resend
 //! can need.
 
+mod common;
+use common::TempDir;
+
 use fixrail::codec::UtcTimestamp;
 use fixrail::journal::record::{flags, Kind};
 use fixrail::journal::{
@@ -13,20 +16,6 @@ use std::time::Duration;
 
 fn t(secs: i64) -> UtcTimestamp {
     UtcTimestamp::from_unix_nanos(1_790_000_000_000_000_000 + secs * 1_000_000_000)
-}
-
-struct TempDir(PathBuf);
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let p = std::env::temp_dir().join(format!("fixrail-journal-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        TempDir(p)
-    }
-}
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn config(dir: &TempDir) -> JournalConfig {

@@ -8,6 +8,9 @@
 //! journal and checks every record byte for byte. Set `FIXRAIL_CRASH_SEED` to
 //! replay a run; the seed is printed when a check fails.
 
+mod common;
+use common::TempDir;
+
 use fixrail::clock::{Clock, SystemClock};
 use fixrail::codec::UtcTimestamp;
 use fixrail::journal::record::{Kind, SEGMENT_END};
@@ -15,7 +18,7 @@ use fixrail::journal::{
     list_segments, segment_path, Entry, Journal, JournalConfig, JournalReader, Position, Scanned,
 };
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -49,21 +52,6 @@ fn t(nanos: i64) -> UtcTimestamp {
     UtcTimestamp::from_unix_nanos(1_790_000_000_000_000_000 + nanos)
 }
 
-struct TempDir(PathBuf);
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let p = std::env::temp_dir().join(format!("fixrail-crash-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-}
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn config(dir: &Path) -> JournalConfig {
     JournalConfig {
         segment_size_bytes: SEGMENT_SIZE,
@@ -71,24 +59,6 @@ fn config(dir: &Path) -> JournalConfig {
         resend_index_entries: 1024,
         ..JournalConfig::new(dir)
     }
-}
-
-/// The payload of outbound `seq`: a FIX-shaped message of 150..=250 bytes
-/// whose every byte follows from `seq`, so a reader can check it exactly.
-fn payload_into(seq: u64, out: &mut Vec<u8>) {
-    out.clear();
-    out.extend_from_slice(b"8=FIX.4.4|9=000|35=D|34=");
-    let digits = seq.checked_ilog10().unwrap_or(0) + 1;
-    out.extend(
-        (0..digits)
-            .rev()
-            .map(|d| b'0' + (seq / 10u64.pow(d) % 10) as u8),
-    );
-    out.extend_from_slice(b"|49=CRASH|56=TEST|58=");
-    let filler = 100 + (seq % 101) as usize;
-    let start = (seq % 26) as usize * 7 % 26;
-    out.extend((0..filler).map(|i| b'A' + ((start + i) % 26) as u8));
-    out.extend_from_slice(b"|10=000|");
 }
 
 fn entry(seq: u64, payload: &[u8]) -> Entry<'_> {
@@ -154,7 +124,7 @@ fn run_child(dir: &Path) {
     println!("CRASH-CHILD ready {first}");
     let mut payload = Vec::with_capacity(512);
     for seq in first..first + CHILD_MAX_RECORDS {
-        payload_into(seq, &mut payload);
+        common::payload_into(seq, b"CRASH", &mut payload);
         progress.set(0, seq);
         j.append(&entry(seq, &payload)).unwrap();
         progress.set(1, seq);
@@ -186,7 +156,7 @@ fn crash_child() {
         let first = j.session(0).unwrap().next_out;
         assert_eq!(first, 1 + round * 3000);
         for seq in first..first + 3000 {
-            payload_into(seq, &mut payload);
+            common::payload_into(seq, b"CRASH", &mut payload);
             j.append(&entry(seq, &payload)).unwrap();
         }
     }
@@ -225,7 +195,7 @@ fn verify(journal: &Path, at_least: u64) -> Verified {
         };
         assert_eq!(r.header.seq_num, expected, "at {}", r.position);
         assert_eq!((r.kind, r.header.session), (Kind::Outbound, 0));
-        payload_into(expected, &mut payload);
+        common::payload_into(expected, b"CRASH", &mut payload);
         assert!(r.payload == payload.as_slice(), "payload of {expected}");
         expected += 1;
     }
@@ -489,7 +459,7 @@ fn journal_with(journal: &Path, n: u64) {
     let (mut j, _) = Journal::open(config(journal), t(0)).unwrap();
     let mut payload = Vec::new();
     for seq in 1..=n {
-        payload_into(seq, &mut payload);
+        common::payload_into(seq, b"CRASH", &mut payload);
         j.append(&entry(seq, &payload)).unwrap();
     }
 }
@@ -511,7 +481,7 @@ fn a_segment_file_whose_creation_was_cut_short_does_not_stop_recovery() {
     assert_eq!(report.removed_empty_segments, 1);
     assert_eq!(j.session(0).unwrap().next_out, 101);
     let mut payload = Vec::new();
-    payload_into(101, &mut payload);
+    common::payload_into(101, b"CRASH", &mut payload);
     j.append(&entry(101, &payload)).unwrap();
     drop(j);
     assert_eq!(verify(&journal, 101).records, 101);
@@ -540,7 +510,7 @@ fn a_kill_between_a_roll_over_and_the_next_segments_first_record_loses_only_that
         let start = j.position().segment();
         let mut payload = Vec::new();
         let first_in_next = loop {
-            payload_into(next, &mut payload);
+            common::payload_into(next, b"CRASH", &mut payload);
             let at = j.append(&entry(next, &payload)).unwrap();
             next += 1;
             if at.segment() > start {
@@ -568,7 +538,7 @@ fn a_kill_between_a_roll_over_and_the_next_segments_first_record_loses_only_that
     let (mut j, _) = Journal::open(config(&journal), t(0)).unwrap();
     let mut payload = Vec::new();
     for seq in next..next + 2000 {
-        payload_into(seq, &mut payload);
+        common::payload_into(seq, b"CRASH", &mut payload);
         j.append(&entry(seq, &payload)).unwrap();
     }
     drop(j);

@@ -2,12 +2,15 @@
 //! whole, while segments roll over under it: it never sees a partial record
 //! and never skips one.
 
+mod common;
+use common::TempDir;
+
 use fixrail::codec::UtcTimestamp;
 use fixrail::journal::record::Kind;
 use fixrail::journal::{
     segment_path, Entry, Journal, JournalConfig, JournalReader, Position, Scanned,
 };
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -15,20 +18,6 @@ use std::time::Duration;
 
 fn t(nanos: i64) -> UtcTimestamp {
     UtcTimestamp::from_unix_nanos(1_790_000_000_000_000_000 + nanos)
-}
-
-struct TempDir(PathBuf);
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let p = std::env::temp_dir().join(format!("fixrail-reader-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        TempDir(p)
-    }
-}
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// The smallest segments the journal allows: a roll-over every ~270 records.
@@ -39,23 +28,6 @@ fn config(dir: &Path) -> JournalConfig {
         resend_index_entries: 1024,
         ..JournalConfig::new(dir)
     }
-}
-
-/// The payload of `seq`: 150..=250 bytes, every one following from `seq`.
-fn payload_into(seq: u64, out: &mut Vec<u8>) {
-    out.clear();
-    out.extend_from_slice(b"8=FIX.4.4|9=000|35=8|34=");
-    let digits = seq.checked_ilog10().unwrap_or(0) + 1;
-    out.extend(
-        (0..digits)
-            .rev()
-            .map(|d| b'0' + (seq / 10u64.pow(d) % 10) as u8),
-    );
-    out.extend_from_slice(b"|49=LIVE|56=READER|58=");
-    let filler = 100 + (seq % 101) as usize;
-    let start = (seq % 26) as usize * 7 % 26;
-    out.extend((0..filler).map(|i| b'a' + ((start + i) % 26) as u8));
-    out.extend_from_slice(b"|10=000|");
 }
 
 fn entry(seq: u64, payload: &[u8]) -> Entry<'_> {
@@ -91,7 +63,7 @@ fn read_live(dir: &Path, total: u64, seen: &AtomicU64) -> u64 {
             };
             assert_eq!(r.header.seq_num, next, "at {}", r.position);
             assert_eq!((r.kind, r.header.session), (Kind::Outbound, 1));
-            payload_into(next, &mut payload);
+            common::payload_into(next, b"LIVE", &mut payload);
             assert!(r.payload == payload.as_slice(), "payload of {next}");
             last_segment = r.position.segment();
             next += 1;
@@ -151,7 +123,7 @@ fn a_reader_polling_beside_the_writer_sees_every_record_once_in_order_and_whole(
             burst_left = 1 + seq * 7919 % 400;
         }
         burst_left -= 1;
-        payload_into(seq, &mut payload);
+        common::payload_into(seq, b"LIVE", &mut payload);
         j.append(&entry(seq, &payload)).unwrap();
         let end = j.position();
         // Room for one more record at most: the next append or the one after
@@ -182,7 +154,7 @@ fn a_segment_file_listed_before_its_space_was_reserved_is_read_once_complete() {
     let (mut j, _) = Journal::open(config(&dir.0), t(0)).unwrap();
     let mut payload = Vec::new();
     for seq in 1..=10 {
-        payload_into(seq, &mut payload);
+        common::payload_into(seq, b"LIVE", &mut payload);
         j.append(&entry(seq, &payload)).unwrap();
     }
     let mut reader = JournalReader::open(&dir.0).unwrap();
@@ -193,7 +165,7 @@ fn a_segment_file_listed_before_its_space_was_reserved_is_read_once_complete() {
     reader.refresh().unwrap();
     std::fs::remove_file(&next).unwrap();
     for seq in 11..=1000 {
-        payload_into(seq, &mut payload);
+        common::payload_into(seq, b"LIVE", &mut payload);
         j.append(&entry(seq, &payload)).unwrap();
     }
     assert!(j.position().segment() >= 3);

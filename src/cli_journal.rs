@@ -198,7 +198,7 @@ fn open(dir: &Path) -> Result<(JournalReader, Vec<Problem>), String> {
             dir.display()
         ));
     }
-    let reader = JournalReader::open(dir).map_err(|e| e.to_string())?;
+    let reader = JournalReader::open_offline(dir).map_err(|e| e.to_string())?;
     let segments = reader.segments();
     if segments.is_empty() {
         return Err(format!(

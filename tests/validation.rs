@@ -299,3 +299,15 @@ fn every_reason_has_the_spec_name_used_as_text() {
     assert_eq!(R::IncorrectNumInGroupCount.code(), 16);
     assert_eq!(R::Other.code(), 99);
 }
+
+#[test]
+fn a_value_the_engine_cannot_decode_is_an_incorrect_data_format() {
+    // Regression: a 20-digit price passed validation, then failed as_fixed();
+    // validation now uses the same decoders the engine reads values with.
+    let nos = "8=FIX.4.4|35=D|34=2|49=TW44|52=20261122-10:00:00|56=ISLD|11=ID|21=1|38=100|40=2|54=1|55=INTC|60=20261122-10:00:00|";
+    assert_eq!(
+        check(&format!("{nos}44=99999999999999999999|")),
+        rejects(6, "44")
+    );
+    assert_eq!(check(&format!("{nos}44=999999999999999999|")), None);
+}

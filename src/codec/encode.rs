@@ -40,6 +40,8 @@ pub enum EncodeError {
     },
     /// The BeginString is longer than 16 bytes.
     BeginStringTooLong,
+    /// `raw_fields` was given bytes that are not whole `tag=value<SOH>` fields.
+    BadRawFields,
 }
 
 impl fmt::Display for EncodeError {
@@ -53,6 +55,9 @@ impl fmt::Display for EncodeError {
             }
             EncodeError::SohInValue { tag } => write!(f, "value of tag {tag} contains SOH"),
             EncodeError::BeginStringTooLong => f.write_str("BeginString longer than 16 bytes"),
+            EncodeError::BadRawFields => {
+                f.write_str("raw fields are not whole tag=value<SOH> fields")
+            }
         }
     }
 }
@@ -407,6 +412,14 @@ impl<'e> MessageWriter<'e> {
 
     /// Already-encoded fields (`tag=value<SOH>...`), copied verbatim.
     pub fn raw_fields(&mut self, fields: &[u8]) -> &mut Self {
+        // Whole fields only: a run that does not end with SOH, or starts
+        // with one, would garble the message it is spliced into.
+        if !fields.is_empty()
+            && (fields[fields.len() - 1] != SOH || fields[0] == SOH || !fields.contains(&b'='))
+        {
+            self.error.get_or_insert(EncodeError::BadRawFields);
+            return self;
+        }
         if let Some(at) = self.room(fields.len()) {
             self.enc.buf[at..at + fields.len()].copy_from_slice(fields);
         }
@@ -615,6 +628,25 @@ mod tests {
             w.finish().unwrap_err(),
             EncodeError::SohInValue { tag: TEXT }
         );
+    }
+
+    #[test]
+    fn raw_fields_must_be_whole_fields() {
+        // Spliced bytes that are not whole tag=value<SOH> fields would garble
+        // the message; the whole message is refused instead.
+        let mut enc = Encoder::new(EncoderConfig::default()).unwrap();
+        for bad in [&b"58=no soh"[..], b"\x0158=x\x01", b"garbage\x01"] {
+            let mut w = enc.start(&Header::new(b"0", 1, b"A", b"B", t0()));
+            w.raw_fields(bad);
+            assert_eq!(
+                w.finish().unwrap_err(),
+                EncodeError::BadRawFields,
+                "{bad:?}"
+            );
+        }
+        let mut w = enc.start(&Header::new(b"0", 1, b"A", b"B", t0()));
+        w.raw_fields(b"58=a\x01112=b\x01").raw_fields(b"");
+        assert!(show(w.finish().unwrap()).contains("|58=a|112=b|10="));
     }
 
     #[test]

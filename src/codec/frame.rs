@@ -68,7 +68,7 @@ pub enum Frame {
 pub struct MessageFrame {
     /// Length of the whole message, through the CheckSum's SOH.
     pub len: usize,
-    /// Start of the BeginString value (always 2).
+    /// End of the BeginString value: the offset of its SOH (the value starts at 2).
     pub begin_string_end: usize,
     /// Offset of the first byte after `9=<n><SOH>`: where BodyLength counts from.
     pub body_start: usize,

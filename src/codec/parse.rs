@@ -333,8 +333,9 @@ fn tag_in_word(w: u64) -> Option<(Tag, usize)> {
 
 /// A tag read byte by byte: digits up to `=`. A leading `-` or a zero value
 /// makes tag 0 (reported by validation); anything else is unparseable.
-/// Returns the tag and the offset of its `=`. The slow path of [`tag_at`]
-/// (negative tags and every error), kept as the rules' reference.
+/// Returns the tag and the offset of its `=`. The slow path of the parse
+/// loop's word-at-a-time tag decoding (negative tags and every error), kept
+/// as the rules' reference.
 #[cold]
 fn tag_bytes(msg: &[u8], start: usize) -> Result<(Tag, usize), ParseError> {
     let n = msg.len();

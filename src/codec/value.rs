@@ -231,7 +231,8 @@ impl Fixed {
     }
 
     /// Writes the value as FIX text into `out`, returning the bytes written.
-    /// `out` must hold at least [`FIXED_TEXT_MAX`] bytes.
+    /// `out` must hold at least [`Fixed::text_len`] bytes ([`FIXED_TEXT_MAX`]
+    /// for any scale up to [`FIXED_SCALE_MAX`]).
     #[inline]
     pub fn write(self, out: &mut [u8]) -> usize {
         let n = self.text_len();
@@ -241,7 +242,8 @@ impl Fixed {
 
     /// The length of the text [`Fixed::write`] produces.
     #[inline]
-    pub(crate) fn text_len(self) -> usize {
+    /// How many bytes [`Fixed::write`] writes for this value.
+    pub fn text_len(self) -> usize {
         let scale = self.scale as usize;
         let sign = usize::from(self.mantissa < 0);
         // The integer part has the digits beyond `scale`, or is a lone `0`.
@@ -276,7 +278,9 @@ impl Fixed {
 
 impl fmt::Display for Fixed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut buf = [0u8; FIXED_TEXT_MAX];
+        // Sign, "0.", up to 255 fraction digits (the fields are public, so
+        // any u8 scale can reach here), and 19 integer digits.
+        let mut buf = [0u8; 2 + 255 + 20];
         let n = self.write(&mut buf);
         f.write_str(std::str::from_utf8(&buf[..n]).map_err(|_| fmt::Error)?)
     }
@@ -762,6 +766,13 @@ mod tests {
             assert_eq!(f.text_len(), text.len(), "{text}");
             assert_eq!(f.to_string(), text);
         }
+    }
+
+    #[test]
+    fn fixed_displays_any_scale_its_public_fields_allow() {
+        // Regression: a scale above 20 overflowed Display's buffer.
+        assert_eq!(Fixed::new(-1, 20).to_string(), "-0.00000000000000000001");
+        assert_eq!(Fixed::new(5, 255).to_string().len(), 2 + 255);
     }
 
     #[test]

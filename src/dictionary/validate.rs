@@ -434,30 +434,19 @@ fn format_ok(t: FieldType, v: &[u8]) -> bool {
         Int => value::parse_i64(v).is_ok(),
         Length | NumInGroup | SeqNum | TagNum => value::parse_u64(v).is_ok(),
         DayOfMonth => matches!(value::parse_u64(v), Ok(1..=31)),
-        Float | Qty | Price | PriceOffset | Amt | Percentage => is_decimal(v),
-        Char => v.len() == 1,
-        Boolean => v == b"Y" || v == b"N",
+        // The same decoders the engine reads values with, so a value that
+        // validates can always be read (a 20-digit price cannot).
+        Float | Qty | Price | PriceOffset | Amt | Percentage => {
+            crate::codec::Fixed::parse(v).is_ok()
+        }
+        Char => value::parse_char(v).is_ok(),
+        Boolean => value::parse_bool(v).is_ok(),
         UtcTimestamp => crate::codec::UtcTimestamp::parse(v).is_ok(),
         UtcTimeOnly => crate::codec::UtcTimeOnly::parse(v).is_ok(),
         UtcDateOnly => UtcDate::parse(v).is_ok(),
         MultipleCharValue => v.split(|&b| b == b' ').all(|c| c.len() == 1),
         _ => true,
     }
-}
-
-/// An optional `-`, digits with at most one `.`, at least one digit.
-fn is_decimal(v: &[u8]) -> bool {
-    let body = v.strip_prefix(b"-").unwrap_or(v);
-    let mut digits = 0;
-    let mut points = 0;
-    for &b in body {
-        match b {
-            b'0'..=b'9' => digits += 1,
-            b'.' => points += 1,
-            _ => return false,
-        }
-    }
-    digits > 0 && points <= 1
 }
 
 fn enum_ok(def: &super::FieldDef, v: &[u8]) -> bool {

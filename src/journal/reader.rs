@@ -12,14 +12,30 @@ use std::path::{Path, PathBuf};
 #[derive(Debug)]
 pub struct JournalReader {
     dir: PathBuf,
+    /// Look past a corrupt record even in a segment that may be live.
+    offline: bool,
     /// Mapped segments, sorted by index.
     segments: Vec<ReadableSegment>,
 }
 
 impl JournalReader {
-    /// Maps every segment in `dir`.
+    /// Maps every segment in `dir`, for reading beside a writer in this
+    /// process: past a corrupt record it looks ahead only in closed segments.
     pub fn open(dir: &Path) -> Result<JournalReader, JournalError> {
+        JournalReader::open_with(dir, false)
+    }
+
+    /// Maps every segment in `dir` for a tool in another process: past a
+    /// corrupt record it always looks for the next good one. Bytes a writer
+    /// elsewhere may be changing can be read by that search; nothing is
+    /// trusted before its CRC verifies.
+    pub fn open_offline(dir: &Path) -> Result<JournalReader, JournalError> {
+        JournalReader::open_with(dir, true)
+    }
+
+    fn open_with(dir: &Path, offline: bool) -> Result<JournalReader, JournalError> {
         let mut r = JournalReader {
+            offline,
             dir: dir.to_path_buf(),
             segments: Vec::new(),
         };
@@ -74,7 +90,7 @@ impl JournalReader {
     /// The verified record at `position`, if one starts there.
     pub fn record_at(&self, position: Position) -> Option<RecordRef<'_>> {
         let seg = self.segment(position.segment())?;
-        match scan_at(seg, position.offset() as usize) {
+        match scan_at(seg, position.offset() as usize, false) {
             Scanned::Record(r) => Some(r),
             _ => None,
         }
@@ -140,7 +156,7 @@ impl<'a> RecordIter<'a> {
     fn later_segment_has_records(&self) -> bool {
         self.reader.segments[self.n + 1..]
             .iter()
-            .any(|s| !matches!(scan_at(s, FIRST_RECORD), Scanned::End { .. }))
+            .any(|s| !matches!(scan_at(s, FIRST_RECORD, false), Scanned::End { .. }))
     }
 }
 
@@ -150,7 +166,14 @@ impl<'a> Iterator for RecordIter<'a> {
     fn next(&mut self) -> Option<Scanned<'a>> {
         loop {
             let seg = self.reader.segments.get(self.n)?;
-            match scan_at(seg, self.offset) {
+            let mut scanned = scan_at(seg, self.offset, false);
+            if matches!(scanned, Scanned::TornTail { .. })
+                && (self.reader.offline || self.later_segment_has_records())
+            {
+                // Closed (or offline): safe to look for the next good record.
+                scanned = scan_at(seg, self.offset, true);
+            }
+            match scanned {
                 Scanned::Record(r) => {
                     self.offset += record_span(r.payload.len());
                     return Some(Scanned::Record(r));

@@ -110,14 +110,20 @@ fn check(seg: &ReadableSegment, offset: usize) -> Result<Option<RecordRef<'_>>, 
     }))
 }
 
-/// Scans the record at `offset` (see the module doc).
-pub fn scan_at(seg: &ReadableSegment, offset: usize) -> Scanned<'_> {
+/// Scans the record at `offset` (see the module doc). `look_ahead` allows
+/// the search past a corrupt record for the next good one; it reads bytes
+/// past the published end, so it is only for segments no writer in this
+/// process may still be appending to (recovery under the lock, closed
+/// segments, offline tools). Without it a corrupt record is reported as a
+/// torn tail at its offset.
+pub fn scan_at(seg: &ReadableSegment, offset: usize, look_ahead: bool) -> Scanned<'_> {
     match check(seg, offset) {
         Ok(Some(r)) => Scanned::Record(r),
         Ok(None) => match seg.load_length(offset) {
             Some(SEGMENT_END) => Scanned::SegmentEnd { offset },
             _ => Scanned::End { offset },
         },
+        Err(what) if !look_ahead => Scanned::TornTail { offset, what },
         Err(what) => {
             let mut next = offset + RECORD_ALIGN;
             while next + RECORD_HEADER_LEN <= seg.len() {

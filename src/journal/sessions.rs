@@ -25,12 +25,11 @@ pub struct SessionSeqs {
     pub next_in: u64,
     /// Where the last sequence reset was written (None: never reset).
     pub last_reset: Option<Position>,
-    /// Records written for this session (since open).
-    pub records: u64,
     index: Box<[u64]>,
 }
 
 /// A position value that means "empty slot" (no record starts at offset 0).
+/// Entries written before the last reset are treated as empty too.
 const EMPTY: u64 = 0;
 
 impl SessionSeqs {
@@ -40,7 +39,6 @@ impl SessionSeqs {
             next_out: 1,
             next_in: 1,
             last_reset: None,
-            records: 0,
             index: vec![EMPTY; resend_index_entries.max(1).next_power_of_two()].into_boxed_slice(),
         }
     }
@@ -53,7 +51,6 @@ impl SessionSeqs {
     /// Applies one record (see the module doc).
     #[inline]
     pub fn apply(&mut self, header: &RecordHeader, kind: Kind, position: Position) {
-        self.records += 1;
         match kind {
             Kind::Outbound if header.flags & flags::POSS_DUP == 0 => {
                 self.next_out = header.seq_num + 1;
@@ -67,8 +64,9 @@ impl SessionSeqs {
                 if header.flags & flags::RESET != 0 {
                     self.next_out = header.seq_num;
                     self.next_in = header.seq_num;
+                    // The ring is not cleared (a memset on the hot path):
+                    // entries at or before the reset are ignored instead.
                     self.last_reset = Some(position);
-                    self.index.fill(EMPTY);
                 }
                 if header.flags & flags::SET_NEXT_OUT != 0 {
                     self.next_out = header.seq_num;
@@ -86,6 +84,7 @@ impl SessionSeqs {
     pub fn indexed_out(&self, seq: u64) -> Option<Position> {
         match self.index[self.slot(seq)] {
             EMPTY => None,
+            p if self.last_reset.is_some_and(|r| Position(p) <= r) => None,
             p => Some(Position(p)),
         }
     }

@@ -107,6 +107,9 @@ pub struct PruneReport {
     pub kept_because: Option<(u64, &'static str)>,
 }
 
+/// How often the preparer looks for work (it has half a segment of headroom).
+const PREPARER_POLL: Duration = Duration::from_micros(500);
+
 enum PrepRequest {
     Create { index: u64, created_ns: i64 },
     Retire(WritableSegment),
@@ -126,15 +129,23 @@ impl Preparer {
         let thread = std::thread::Builder::new()
             .name("fixrail-journal-prep".into())
             .spawn(move || {
-                for request in req_rx {
-                    match request {
-                        PrepRequest::Create { index, created_ns } => {
+                // Polled, never blocked in `recv`: a receiver blocked on the
+                // channel would make the writer's `try_send` take the
+                // channel's lock and wake it with a system call, on the hot
+                // path. Polling keeps `append` free of both.
+                loop {
+                    match req_rx.try_recv() {
+                        Ok(PrepRequest::Create { index, created_ns }) => {
                             let made = WritableSegment::create(&dir, index, size, created_ns);
                             if ready_tx.send(made).is_err() {
                                 return;
                             }
                         }
-                        PrepRequest::Retire(segment) => drop(segment),
+                        Ok(PrepRequest::Retire(segment)) => drop(segment),
+                        Err(crossbeam_channel::TryRecvError::Empty) => {
+                            std::thread::sleep(PREPARER_POLL)
+                        }
+                        Err(crossbeam_channel::TryRecvError::Disconnected) => return,
                     }
                 }
             })
@@ -163,6 +174,35 @@ impl Drop for Preparer {
             let _ = t.join();
         }
     }
+}
+
+/// Writes back the journal bytes in `[from, to)` and waits: only that range
+/// of each segment (msync through a mapping of it), not whole files. The
+/// preparer has dirtied every page of a new segment; writing those zero pages
+/// back would cost a segment's worth of I/O and write-protect pages the writer
+/// is about to use. `cache` keeps the last segment's mapping between calls.
+fn sync_written(
+    dir: &Path,
+    from: Position,
+    to: Position,
+    cache: &mut Option<(u64, SyncMap)>,
+) -> Result<(), JournalError> {
+    for segment in from.segment()..=to.segment() {
+        if cache.as_ref().map(|(i, _)| *i) != Some(segment) {
+            *cache = Some((segment, SyncMap::open(&segment_path(dir, segment))?));
+        }
+        let start = if segment == from.segment() {
+            from.offset() as usize
+        } else {
+            0
+        };
+        let end = (segment == to.segment()).then_some(to.offset() as usize);
+        if let Some((_, map)) = cache.as_ref() {
+            map.sync(start, end)
+                .map_err(|e| JournalError::io(&segment_path(dir, segment), "cannot sync", e))?;
+        }
+    }
+    Ok(())
 }
 
 /// The `async` mode's flusher thread.
@@ -195,34 +235,12 @@ impl Flusher {
                     let w = Position(written.load(Ordering::Acquire));
                     let d = Position(durable.load(Ordering::Acquire));
                     if w > d {
-                        let mut ok = true;
-                        for segment in d.segment()..=w.segment() {
-                            if open.as_ref().map(|(i, _)| *i) != Some(segment) {
-                                open = SyncMap::open(&segment_path(&dir, segment))
-                                    .ok()
-                                    .map(|m| (segment, m));
-                            }
-                            let from = if segment == d.segment() {
-                                d.offset() as usize
-                            } else {
-                                0
-                            };
-                            let to = if segment == w.segment() {
-                                Some(w.offset() as usize)
-                            } else {
-                                None
-                            };
-                            match &open {
-                                Some((_, m)) if m.sync(from, to).is_ok() => {}
-                                _ => {
-                                    ok = false;
-                                    errors.fetch_add(1, Ordering::Relaxed);
-                                    break;
-                                }
-                            }
+                        let ok = sync_written(&dir, d, w, &mut open).is_ok();
+                        if !ok {
+                            errors.fetch_add(1, Ordering::Relaxed);
                         }
                         if ok {
-                            durable.store(w.0, Ordering::Release);
+                            durable.fetch_max(w.0, Ordering::AcqRel);
                         }
                     }
                     if stopping {
@@ -353,7 +371,7 @@ impl Journal {
             let last = n + 1 == segments.len();
             let mut offset = FIRST_RECORD;
             let closed = loop {
-                match scan_at(&seg, offset) {
+                match scan_at(&seg, offset, true) {
                     Scanned::Record(r) => {
                         let s = sessions.get_mut(r.header.session as usize).ok_or(
                             JournalError::UnknownSession {
@@ -413,7 +431,8 @@ impl Journal {
                 FIRST_RECORD,
             ),
             Some((index, offset, closed)) => {
-                let mut seg = WritableSegment::open(&segment_path(&config.dir, index), index)?;
+                let mut seg =
+                    WritableSegment::open(&segment_path(&config.dir, index), index, offset)?;
                 // Cut: nothing past the last good record is ever trusted.
                 // Only what is not zero yet is cleared, and only the records
                 // and the cut are synced: the zero pages after them are not
@@ -629,11 +648,10 @@ impl Journal {
 
     /// Syncs everything written so far (shutdown, admin command).
     pub fn sync(&mut self) -> Result<(), JournalError> {
-        self.current
-            .map
-            .flush()
-            .map_err(|e| JournalError::io(&self.config.dir, "cannot sync", e))?;
-        self.durable.store(self.position().0, Ordering::Release);
+        let to = self.position();
+        let from = self.durable_position();
+        sync_written(&self.config.dir, from, to, &mut None)?;
+        self.durable.fetch_max(to.0, Ordering::AcqRel);
         Ok(())
     }
 
@@ -703,7 +721,8 @@ impl Journal {
             for r in reader.iter_from(start).records() {
                 let seq = r.header.seq_num;
                 if (from..=to).contains(&seq) && is_original(&r, seq) {
-                    positions[(seq - from) as usize].get_or_insert(r.position);
+                    // Journal order: the last original wins (after a rewind, the newest).
+                    positions[(seq - from) as usize] = Some(r.position);
                 }
             }
         }
@@ -736,7 +755,7 @@ impl Journal {
             let mut needed = false;
             let mut offset = FIRST_RECORD;
             loop {
-                match scan_at(&seg, offset) {
+                match scan_at(&seg, offset, true) {
                     Scanned::Record(r) => {
                         newest_ns = newest_ns.max(r.header.timestamp_ns);
                         let s = &self.sessions[r.header.session as usize];

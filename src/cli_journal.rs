@@ -620,31 +620,19 @@ fn escape(bytes: &[u8]) -> String {
 
 /// `2026-11-22T10:00:00.123456789Z` for nanoseconds since the Unix epoch.
 fn utc(nanos: i64) -> String {
-    let secs = nanos.div_euclid(1_000_000_000);
-    let sub = nanos.rem_euclid(1_000_000_000);
-    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
-    let day_secs = secs.rem_euclid(86_400);
+    let t = fixrail::codec::UtcTimestamp::from_unix_nanos(nanos);
+    let d = t.date();
+    let day_secs = t.unix_secs().rem_euclid(86_400);
     format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{sub:09}Z",
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z",
+        d.year,
+        d.month,
+        d.day,
         day_secs / 3600,
         day_secs / 60 % 60,
-        day_secs % 60
+        day_secs % 60,
+        t.subsec_nanos()
     )
-}
-
-/// Year, month and day of a day count since 1970-01-01 (proleptic Gregorian;
-/// H. Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 // ---------------------------------------------------------------------------

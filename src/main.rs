@@ -24,7 +24,7 @@
 //! Errors print `fixrail: <file>: <problem>` and exit 2.
 
 use clap::{Parser as ClapParser, Subcommand};
-use fixrail::codec::testing::complete;
+use fixrail::codec::testing::{complete, show};
 use fixrail::codec::{tags, FieldRef};
 use fixrail::codec::{Decoded, Decoder, Framer, FramerConfig, Parser, FIELDS_MAX_DEFAULT};
 use fixrail::dictionary::{Dictionary, ValidationConfig, Validator};
@@ -240,10 +240,6 @@ fn shown_value(f: &FieldRef<'_>) -> String {
     if matches!(f.tag(), tags::PASSWORD | tags::NEW_PASSWORD) {
         "<redacted>".to_string()
     } else {
-        show_bytes(f.value())
+        show(f.value())
     }
-}
-
-fn show_bytes(v: &[u8]) -> String {
-    String::from_utf8_lossy(v).replace('\u{1}', "|")
 }

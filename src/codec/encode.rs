@@ -18,12 +18,13 @@ use super::value::{
 use super::SOH;
 use std::fmt;
 
+// The framer's limits, so the encoder never writes what the framer refuses.
+use super::frame::{BEGIN_STRING_MAX, BODY_LENGTH_DIGITS_MAX, TRAILER_LEN};
+
 /// Room reserved in front of the body for `8=<BeginString><SOH>9=<len><SOH>`.
-const PREFIX_ROOM: usize = 2 + 16 + 1 + 2 + 9 + 1;
-/// `10=` + three digits + SOH.
-const TRAILER_LEN: usize = 7;
+const PREFIX_ROOM: usize = LEAD_MAX + BODY_LENGTH_DIGITS_MAX + 1;
 /// `8=` + the longest BeginString + SOH + `9=`.
-const LEAD_MAX: usize = 2 + 16 + 1 + 2;
+const LEAD_MAX: usize = 2 + BEGIN_STRING_MAX + 1 + 2;
 
 /// Why a message could not be encoded. Nothing partial is ever returned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

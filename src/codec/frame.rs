@@ -40,11 +40,11 @@ impl Default for FramerConfig {
 }
 
 /// The longest BeginString value accepted (`FIXT.1.1` is 8).
-const BEGIN_STRING_MAX: usize = 16;
+pub(crate) const BEGIN_STRING_MAX: usize = 16;
 /// The most BodyLength digits accepted.
-const BODY_LENGTH_DIGITS_MAX: usize = 9;
+pub(crate) const BODY_LENGTH_DIGITS_MAX: usize = 9;
 /// `10=` + three digits + SOH.
-const TRAILER_LEN: usize = 7;
+pub(crate) const TRAILER_LEN: usize = 7;
 
 /// What the framer found at the start of the buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -337,7 +337,7 @@ fn at_checksum(buf: &[u8], pos: usize) -> bool {
 }
 
 /// Offset of the SOH that starts the first `<SOH>10=` in `buf`.
-fn find_checksum_field(buf: &[u8]) -> Option<usize> {
+pub(crate) fn find_checksum_field(buf: &[u8]) -> Option<usize> {
     buf.windows(4).position(|w| w == b"\x0110=")
 }
 

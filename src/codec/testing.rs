@@ -5,7 +5,7 @@
 //! and appends a CheckSum when absent; given values are kept as written, so a
 //! test can send a wrong length or checksum on purpose.
 
-use super::frame::checksum;
+use super::frame::{checksum, find_checksum_field};
 use super::SOH;
 
 /// `text` with `|` as SOH, completed with `9=` and `10=` where they are absent.
@@ -34,10 +34,6 @@ pub fn complete(raw: &[u8]) -> Vec<u8> {
         msg.extend_from_slice(format!("10={sum:03}\u{1}").as_bytes());
     }
     msg
-}
-
-fn find_checksum_field(msg: &[u8]) -> Option<usize> {
-    msg.windows(4).position(|w| w == b"\x0110=")
 }
 
 /// Shows a message with `|` for SOH.

@@ -81,6 +81,7 @@ struct Progress {
 }
 
 impl Progress {
+    /// The parent, before spawning a child: a fresh, zeroed 4096-byte file.
     fn create(path: &Path) -> Progress {
         let file = std::fs::OpenOptions::new()
             .read(true)
@@ -90,9 +91,27 @@ impl Progress {
             .open(path)
             .unwrap();
         file.set_len(4096).unwrap();
-        // SAFETY: the file is private to this test; the parent maps it only
-        // while no child runs, and truncates it only before spawning one.
-        let map = unsafe { memmap2::MmapMut::map_mut(&file) }.unwrap();
+        Progress::map(&file)
+    }
+
+    /// The child: the parent's file as it is. (Re-creating it here would
+    /// truncate it, and a kill between the truncation and the re-sizing left
+    /// the parent's mapping over an empty file: a SIGBUS in the parent.)
+    fn open(path: &Path) -> Progress {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .unwrap();
+        assert_eq!(file.metadata().unwrap().len(), 4096, "the parent sized it");
+        Progress::map(&file)
+    }
+
+    fn map(file: &std::fs::File) -> Progress {
+        // SAFETY: the file is private to this test and keeps its 4096 bytes
+        // while mapped: only the parent truncates it, in `create`, before it
+        // spawns a child, and after the previous mapping was dropped.
+        let map = unsafe { memmap2::MmapMut::map_mut(file) }.unwrap();
         Progress { map }
     }
 
@@ -116,7 +135,7 @@ impl Progress {
 /// The child: append consecutive outbound records for session 0 until killed.
 fn run_child(dir: &Path) {
     let parent = std::os::unix::process::parent_id();
-    let progress = Progress::create(&dir.join("progress"));
+    let progress = Progress::open(&dir.join("progress"));
     let (mut j, _) = Journal::open(config(&dir.join("journal")), t(0)).unwrap();
     let first = j.session(0).unwrap().next_out;
     progress.set(0, first - 1);

@@ -655,7 +655,15 @@ impl Journal {
         Ok(())
     }
 
-    /// Times a roll-over found no prepared segment and had to wait or create one.
+    /// Is the next segment prepared and waiting? (A roll-over now would not
+    /// stall.) Cheap: a look at the preparer's channel.
+    pub fn prepared_ahead(&self) -> bool {
+        !self.preparer.ready.is_empty()
+    }
+
+    /// Times a roll-over found no prepared segment and had to wait or create
+    /// one. A stall blocks and may allocate (it is the one path of `append`
+    /// that does); it means the preparer fell behind the writer.
     pub fn stalls(&self) -> u64 {
         self.stalls
     }

@@ -4,6 +4,9 @@
 //! ones around them survive, following the QuickFIX recovery rules that
 //! `src/codec/frame.rs` documents.
 
+mod common;
+use common::Rng;
+
 use fixrail::codec::tags::*;
 use fixrail::codec::testing::{fix, show};
 use fixrail::codec::{
@@ -115,22 +118,6 @@ fn normalize(events: Vec<Event>) -> Vec<Event> {
         }
     }
     out
-}
-
-/// A small deterministic generator (xorshift64*), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
 }
 
 fn t0() -> UtcTimestamp {

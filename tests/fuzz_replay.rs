@@ -7,6 +7,9 @@
 //! A different seed explores elsewhere: `FIXRAIL_FUZZ_SEED=123 cargo test
 //! --test fuzz_replay`; `FIXRAIL_FUZZ_ITERATIONS` sets the loop length.
 
+mod common;
+use common::Rng;
+
 #[path = "fuzz/harness.rs"]
 mod harness;
 
@@ -92,22 +95,6 @@ fn valid_corpus_files_decode_cleanly() {
             }
         }
         assert!(messages >= 1, "{name}");
-    }
-}
-
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
     }
 }
 

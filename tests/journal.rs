@@ -19,12 +19,7 @@ fn t(secs: i64) -> UtcTimestamp {
 }
 
 fn config(dir: &TempDir) -> JournalConfig {
-    JournalConfig {
-        segment_size_bytes: 64 * 1024,
-        sessions_max: 4,
-        resend_index_entries: 8,
-        ..JournalConfig::new(&dir.0)
-    }
+    common::journal_config(dir.path(), 64 * 1024, 4, 8)
 }
 
 fn msg(seq: u64) -> Vec<u8> {

@@ -53,12 +53,7 @@ fn t(nanos: i64) -> UtcTimestamp {
 }
 
 fn config(dir: &Path) -> JournalConfig {
-    JournalConfig {
-        segment_size_bytes: SEGMENT_SIZE,
-        sessions_max: 2,
-        resend_index_entries: 1024,
-        ..JournalConfig::new(dir)
-    }
+    common::journal_config(dir, SEGMENT_SIZE, 2, 1024)
 }
 
 fn entry(seq: u64, payload: &[u8]) -> Entry<'_> {

@@ -22,12 +22,7 @@ fn t(nanos: i64) -> UtcTimestamp {
 
 /// The smallest segments the journal allows: a roll-over every ~270 records.
 fn config(dir: &Path) -> JournalConfig {
-    JournalConfig {
-        segment_size_bytes: 64 * 1024,
-        sessions_max: 2,
-        resend_index_entries: 1024,
-        ..JournalConfig::new(dir)
-    }
+    common::journal_config(dir, 64 * 1024, 2, 1024)
 }
 
 fn entry(seq: u64, payload: &[u8]) -> Entry<'_> {

@@ -45,3 +45,37 @@ pub fn payload_into(seq: u64, label: &[u8], out: &mut Vec<u8>) {
     out.extend((0..filler).map(|i| b'A' + ((start + i) % 26) as u8));
     out.extend_from_slice(b"|10=000|");
 }
+
+/// A journal config with small segments (`segment_size_bytes`), for tests
+/// that want roll-overs to happen often.
+pub fn journal_config(
+    dir: &Path,
+    segment_size_bytes: u64,
+    sessions_max: u32,
+    resend_index_entries: usize,
+) -> fixrail::journal::JournalConfig {
+    fixrail::journal::JournalConfig {
+        segment_size_bytes,
+        sessions_max,
+        resend_index_entries,
+        ..fixrail::journal::JournalConfig::new(dir)
+    }
+}
+
+/// A small deterministic generator (xorshift64*), so failures reproduce from
+/// the seed a test prints.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// Uniform-ish in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}

@@ -17,3 +17,4 @@ pub mod clock;
 pub mod codec;
 pub mod dictionary;
 pub mod journal;
+pub mod session;

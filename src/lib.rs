@@ -10,6 +10,7 @@
 //! - [`journal`]: the append-only mmap journal, source of truth for messages
 //!   and sequence numbers.
 //! - [`clock`]: the one place that reads a clock.
+//! - [`session`]: the FIX session layer (so far its schedule).
 
 #![deny(unsafe_code)]
 
@@ -17,3 +18,4 @@ pub mod clock;
 pub mod codec;
 pub mod dictionary;
 pub mod journal;
+pub mod session;

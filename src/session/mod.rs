@@ -1,0 +1,2 @@
+//! The FIX session layer.
+pub mod schedule;

@@ -373,6 +373,43 @@ fn peer_close_delivers_remaining_data_then_closed() {
     }
 }
 
+/// A peer that closes with our bytes unread resets the connection: the next
+/// poll reports Closed(Reset) once, whether the reset is found by reading or
+/// first by a send (which is refused, the close following from the poll).
+#[test]
+fn peer_reset_is_reported() {
+    for send_first in [false, true] {
+        let mut net = Net::new(config(2, 1024, 1024)).unwrap();
+        let listener = net.listen(loopback()).unwrap();
+        let addr = net.local_addr(listener).unwrap();
+        let client = std_client(addr);
+        let mut log = Vec::new();
+        wait_events(&mut net, &mut log, "the accept", |log| {
+            accepted(log).len() == 1
+        });
+        let conn = accepted(&log)[0];
+        net.send(conn, b"never read").unwrap();
+        assert_eq!(net.pending(conn), 0, "loopback took it all at once");
+        drop(client); // unread bytes in its receive queue: the kernel sends RST
+
+        if send_first {
+            assert_eq!(net.send(conn, b"x"), Err(SendError::Closed));
+            assert!(!net.is_live(conn), "broken, closed by the next poll");
+        }
+        log.clear();
+        wait_events(&mut net, &mut log, "the reset", |log| !log.is_empty());
+        for _ in 0..3 {
+            net.poll(Some(TICK), |_, ev| log.push(ev)).unwrap();
+        }
+        let reset = NetEvent::Closed {
+            conn,
+            reason: CloseReason::Reset,
+        };
+        assert_eq!(log, [reset], "send_first {send_first}");
+        assert_eq!(net.send(conn, b"x"), Err(SendError::Closed));
+    }
+}
+
 /// Connecting to a port nobody listens on ends in ConnectFailed
 /// (ConnectionRefused), after which the id is stale and the slot reusable.
 #[test]

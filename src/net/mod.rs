@@ -77,6 +77,7 @@
 mod backoff;
 mod buffer;
 mod hosts;
+mod slots;
 mod transport;
 
 pub use backoff::{Backoff, BackoffConfig};

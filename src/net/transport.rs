@@ -138,7 +138,9 @@ impl Net {
 
     /// Starts a non-blocking connect to `addr` (TCP_NODELAY). The outcome is
     /// reported by [`Net::poll`] as [`NetEvent::Connected`] or
-    /// [`NetEvent::ConnectFailed`]; bytes sent before then are queued. The
+    /// [`NetEvent::ConnectFailed`]; bytes sent before then are queued. A
+    /// connect that cannot start at all (no free slot, an error from the
+    /// `connect` call itself) fails here instead, taking no slot. The
     /// kernel's own connect timeout is long: a caller that wants a shorter one
     /// runs its own timer and calls [`Net::close`].
     pub fn connect(&mut self, addr: SocketAddr) -> Result<ConnId, NetError> {

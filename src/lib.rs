@@ -9,6 +9,8 @@
 //! - [`dictionary`]: QuickFIX-format data dictionaries and message validation.
 //! - [`journal`]: the append-only mmap journal, source of truth for messages
 //!   and sequence numbers.
+//! - [`net`]: the non-blocking TCP transport (the only user of mio), reconnect
+//!   back-off and host fail-over.
 //! - [`clock`]: the one place that reads a clock.
 
 #![deny(unsafe_code)]
@@ -17,4 +19,5 @@ pub mod clock;
 pub mod codec;
 pub mod dictionary;
 pub mod journal;
+pub mod net;
 pub mod session;

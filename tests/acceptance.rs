@@ -19,7 +19,7 @@ mod acceptance {
 
 use acceptance::runner::{report, run_all};
 use acceptance::script::{compare, data_dir, load_scripts, parse, substitute, FieldFormats, Step};
-use acceptance::target::{log_tail, Acceptor, Target};
+use acceptance::target::{fixrail_config, log_tail, Acceptor, Target};
 use acceptance::wire::{check_length_and_checksum, message_end, monotonic};
 use common::TempDir;
 use fixrail::codec::{Frame, Framer, Garbled, UtcTimestamp};
@@ -215,6 +215,33 @@ fn the_runner_reads_one_message_by_body_length_and_checks_its_trailer() {
     assert!(check_length_and_checksum(&short[..end])
         .unwrap_err()
         .starts_with("BodyLength 4 is wrong"));
+}
+
+#[test]
+fn the_fixrail_acceptor_config_is_the_readmes_settings_in_the_schema() {
+    // Three acceptor sessions from ISLD on one address (TW44, TW, and
+    // NO_CHECK_FIELDS_HAVE_VALUES without the fields-have-values check),
+    // each resetting on logon, echoing, 120 s latency, milliseconds.
+    let addr = "127.0.0.1:5001".parse().unwrap();
+    let config: toml::Table = fixrail_config(addr).parse().expect("valid TOML");
+    assert_eq!(config["engine"]["journal_dir"].as_str(), Some("journal"));
+    let sessions = config["session"].as_array().expect("[[session]]");
+    let targets: Vec<&str> = sessions
+        .iter()
+        .map(|s| s["target_comp_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(targets, ["TW44", "TW", "NO_CHECK_FIELDS_HAVE_VALUES"]);
+    for s in sessions {
+        assert_eq!(s["role"].as_str(), Some("acceptor"));
+        assert_eq!(s["sender_comp_id"].as_str(), Some("ISLD"));
+        assert_eq!(s["listen"].as_str(), Some("127.0.0.1:5001"));
+        assert_eq!(s["reset_on_logon"].as_bool(), Some(true));
+        assert_eq!(s["application"].as_str(), Some("echo"));
+        assert_eq!(s["max_latency_secs"].as_integer(), Some(120));
+        assert_eq!(s["timestamp_precision"].as_str(), Some("ms"));
+        let checks = s["target_comp_id"].as_str() != Some("NO_CHECK_FIELDS_HAVE_VALUES");
+        assert_eq!(s["validate_fields_have_values"].as_bool(), Some(checks));
+    }
 }
 
 #[test]

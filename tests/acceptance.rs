@@ -1,15 +1,27 @@
-//! The QuickFIX acceptance-script runner's core, checked against the real
-//! scripts in `../shared/conformance/quickfix-at` and against fixrail's own
-//! framer: every script parses, substitutions follow the README to the byte,
-//! and comparison is literal except where `fields.fmt` says otherwise.
-//! (Running the scripts against `fixrail run` over TCP comes with the session
-//! layer; this is the part that does not need it.)
+//! The QuickFIX acceptance-script runner, checked against the real scripts
+//! in `../shared/conformance/quickfix-at`: the core (every script parses,
+//! substitutions follow the README to the byte, comparison is literal except
+//! where `fields.fmt` says otherwise, fixrail's framer agrees with the
+//! runner's framing), and the scripts themselves run over TCP against an
+//! acceptor: `fixrail run` by default, or QuickFIX C++ with
+//! `FIXRAIL_AT_TARGET=quickfix` (the reference that proves the runner right).
+//!
+//! `FIXRAIL_AT_TARGET=quickfix cargo test --test acceptance -- --nocapture`
+
+mod common;
 
 mod acceptance {
+    pub mod runner;
     pub mod script;
+    pub mod target;
+    pub mod wire;
 }
 
+use acceptance::runner::{report, run_all};
 use acceptance::script::{compare, data_dir, load_scripts, parse, substitute, FieldFormats, Step};
+use acceptance::target::{fixrail_config, log_tail, Acceptor, Target};
+use acceptance::wire::{check_length_and_checksum, message_end, monotonic};
+use common::TempDir;
 use fixrail::codec::{Frame, Framer, Garbled, UtcTimestamp};
 
 fn now() -> UtcTimestamp {
@@ -171,4 +183,121 @@ fn comparison_is_literal_except_where_fields_fmt_says() {
         compare(&expected, &seconds_only, &formats),
         Err("field 1: expected 9=63 but received 9=59".into())
     );
+}
+
+#[test]
+fn the_runner_reads_one_message_by_body_length_and_checks_its_trailer() {
+    // A message ends BodyLength bytes after its 9= field, through the next
+    // SOH, whatever follows; a wrong BodyLength or CheckSum is named.
+    let soh = |s: &str| s.replace('|', "\u{1}").into_bytes();
+    let one = soh("8=FIX.4.4|9=5|35=0|10=163|");
+    let mut two = one.clone();
+    two.extend_from_slice(&soh("8=FIX.4.4|9=5|35=0|"));
+    assert_eq!(message_end(&two), Ok(Some(one.len())));
+    assert_eq!(
+        message_end(&one[..one.len() - 1]),
+        Ok(None),
+        "no SOH after 10= yet"
+    );
+    assert_eq!(message_end(&soh("8=FIX.4.4|9=5|35")), Ok(None));
+    assert!(message_end(&soh("8=FIX.4.4|9=x5|35=0|10=163|")).is_err());
+    assert_eq!(check_length_and_checksum(&one), Ok(()));
+    let bad_sum = soh("8=FIX.4.4|9=5|35=0|10=164|");
+    assert!(check_length_and_checksum(&bad_sum)
+        .unwrap_err()
+        .starts_with("CheckSum 164 is wrong: the bytes before it sum to 163"));
+    let two_digit = soh("8=FIX.4.4|9=5|35=0|10=63|");
+    assert!(check_length_and_checksum(&two_digit).is_err());
+    // BodyLength one short: the message read ends at the SOH after "35=0",
+    // whose next field is not 10=.
+    let short = soh("8=FIX.4.4|9=4|35=0|10=163|");
+    let end = message_end(&short).unwrap().unwrap();
+    assert!(check_length_and_checksum(&short[..end])
+        .unwrap_err()
+        .starts_with("BodyLength 4 is wrong"));
+}
+
+#[test]
+fn the_fixrail_acceptor_config_is_the_readmes_settings_in_the_schema() {
+    // Three acceptor sessions from ISLD on one address (TW44, TW, and
+    // NO_CHECK_FIELDS_HAVE_VALUES without the fields-have-values check),
+    // each resetting on logon, echoing, 120 s latency, milliseconds.
+    let addr = "127.0.0.1:5001".parse().unwrap();
+    let config: toml::Table = fixrail_config(addr).parse().expect("valid TOML");
+    assert_eq!(config["engine"]["journal_dir"].as_str(), Some("journal"));
+    let sessions = config["session"].as_array().expect("[[session]]");
+    let targets: Vec<&str> = sessions
+        .iter()
+        .map(|s| s["target_comp_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(targets, ["TW44", "TW", "NO_CHECK_FIELDS_HAVE_VALUES"]);
+    for s in sessions {
+        assert_eq!(s["role"].as_str(), Some("acceptor"));
+        assert_eq!(s["sender_comp_id"].as_str(), Some("ISLD"));
+        assert_eq!(s["listen"].as_str(), Some("127.0.0.1:5001"));
+        assert_eq!(s["reset_on_logon"].as_bool(), Some(true));
+        assert_eq!(s["application"].as_str(), Some("echo"));
+        assert_eq!(s["max_latency_secs"].as_integer(), Some(120));
+        assert_eq!(s["timestamp_precision"].as_str(), Some("ms"));
+        let checks = s["target_comp_id"].as_str() != Some("NO_CHECK_FIELDS_HAVE_VALUES");
+        assert_eq!(s["validate_fields_have_values"].as_bool(), Some(checks));
+    }
+}
+
+#[test]
+fn every_script_passes_against_the_acceptor() {
+    // Runs fix44/*.def in name order, then validate/*.def, sequentially
+    // against one acceptor process (one long-lived session per CompID,
+    // ResetOnLogon), and requires every script to pass and the acceptor to
+    // exit 0 on SIGTERM. Missing scripts fail (data_dir), never skip.
+    let dir = data_dir();
+    let formats = FieldFormats::load(&dir);
+    let fix44 = load_scripts(&dir, "fix44");
+    let validate = load_scripts(&dir, "validate");
+    let scripts: Vec<(&str, &acceptance::script::Script)> = fix44
+        .iter()
+        .map(|s| ("fix44", s))
+        .chain(validate.iter().map(|s| ("validate", s)))
+        .collect();
+    let target = Target::from_env().unwrap_or_else(|e| panic!("{e}"));
+    let tmp = TempDir::new("acceptance");
+    let starting = monotonic();
+    let mut acceptor = match Acceptor::start(target, tmp.path()) {
+        Ok(acceptor) => acceptor,
+        // The acceptor's own words are in its log.
+        Err(e) => panic!("{e}\n{}", log_tail(&tmp.path().join("acceptor.log"), 80)),
+    };
+    eprintln!(
+        "running {} scripts against {} on {} (listening {:.1} s after start)",
+        scripts.len(),
+        target.name(),
+        acceptor.addr(),
+        monotonic().duration_since(starting).as_secs_f64()
+    );
+    let started = monotonic();
+    let outcomes = run_all(&scripts, acceptor.addr(), &formats);
+    let total = monotonic().duration_since(started);
+    let alive = acceptor.running();
+    let stopping = monotonic();
+    let stopped = acceptor.stop();
+    let table = report(&outcomes, total);
+    eprintln!(
+        "\n{table}stopped {:.1} s after SIGTERM",
+        monotonic().duration_since(stopping).as_secs_f64()
+    );
+    let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
+    if failed > 0 || stopped.is_err() {
+        eprintln!("{}", acceptor.log_tail(80));
+    }
+    assert!(alive, "{} died during the run", target.name());
+    assert_eq!(
+        failed,
+        0,
+        "{failed} of {} scripts failed against {}",
+        outcomes.len(),
+        target.name()
+    );
+    if let Err(e) = stopped {
+        panic!("stopping {}: {e}", target.name());
+    }
 }

@@ -1,7 +1,6 @@
 //! QuickFIX acceptance scripts (`.def`): parsing, substitutions and literal
 //! comparison, exactly as `../shared/conformance/README.md` specifies them.
-//! The network half (connecting to `fixrail run` and reading messages) comes
-//! with the session layer.
+//! The network half is `wire.rs` (reading) and `runner.rs` (running).
 
 use fixrail::codec::{checksum, UtcTimestamp};
 use regex::bytes::Regex;

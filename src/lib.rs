@@ -9,11 +9,13 @@
 //! - [`dictionary`]: QuickFIX-format data dictionaries and message validation.
 //! - [`journal`]: the append-only mmap journal, source of truth for messages
 //!   and sequence numbers.
+//! - [`config`]: the TOML config file, loaded into checked, typed settings.
 //! - [`clock`]: the one place that reads a clock.
 
 #![deny(unsafe_code)]
 
 pub mod clock;
 pub mod codec;
+pub mod config;
 pub mod dictionary;
 pub mod journal;

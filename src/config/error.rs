@@ -106,10 +106,19 @@ mod tests {
     #[test]
     fn location_counts_lines_and_characters() {
         let text = "a = 1\nbé = \"x\"\n";
-        assert_eq!(Location::of_offset(text, 0), Location { line: 1, column: 1 });
-        assert_eq!(Location::of_offset(text, 6), Location { line: 2, column: 1 });
+        assert_eq!(
+            Location::of_offset(text, 0),
+            Location { line: 1, column: 1 }
+        );
+        assert_eq!(
+            Location::of_offset(text, 6),
+            Location { line: 2, column: 1 }
+        );
         // "bé = " is 6 bytes and 5 characters: the value starts at column 6.
-        assert_eq!(Location::of_offset(text, 12), Location { line: 2, column: 6 });
+        assert_eq!(
+            Location::of_offset(text, 12),
+            Location { line: 2, column: 6 }
+        );
         assert_eq!(Location::of_offset(text, 999).line, 3);
     }
 }

@@ -208,12 +208,18 @@ impl<'a, 'i> Section<'a, 'i> {
 
     /// An error saying `name` must be given.
     pub fn missing(&self, name: &str) -> ConfigError {
+        self.missing_because(name, "required key is missing")
+    }
+
+    /// An error saying `name` must be given, with `problem` explaining why
+    /// and the line of the table it belongs in.
+    pub fn missing_because(&self, name: &str, problem: &str) -> ConfigError {
         let problem = match &self.span {
             Some(s) => format!(
-                "required key is missing (from the table at {})",
-                Location::of_offset(self.doc.text, s.start)
+                "{problem} (in the table starting at line {})",
+                Location::of_offset(self.doc.text, s.start).line
             ),
-            None => "required key is missing".to_owned(),
+            None => problem.to_owned(),
         };
         self.doc.invalid(self.key(name), None, problem)
     }
@@ -240,7 +246,12 @@ impl<'a, 'i> Section<'a, 'i> {
     }
 
     /// `v` (at key path `key`) as an expanded string.
-    pub fn string_value(&self, key: String, v: &Value<'_>, reveal: bool) -> Result<Str, ConfigError> {
+    pub fn string_value(
+        &self,
+        key: String,
+        v: &Value<'_>,
+        reveal: bool,
+    ) -> Result<Str, ConfigError> {
         match v.get_ref() {
             DeValue::String(s) => Ok(Str {
                 text: self.doc.expand(&key, s, &v.span())?,
@@ -388,15 +399,23 @@ fn range_text(range: &RangeInclusive<i128>) -> String {
     }
 }
 
-/// The known key closest to `name` by edit distance, if close enough to be
-/// a likely typo.
+/// The known key `name` most likely meant: the closest by edit distance if
+/// close enough to be a typo, else one that extends or shortens it
+/// (`serve_maximum`, `initial`).
 fn nearest<'k>(name: &str, known: &[&'k str]) -> Option<&'k str> {
-    known
+    let typo = known
         .iter()
         .map(|k| (edit_distance(name, k), *k))
         .filter(|(d, k)| *d <= 2.max(k.len() / 4))
         .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
+        .map(|(_, k)| k);
+    typo.or_else(|| {
+        let stem = |a: &str, b: &str| b.len() >= 4 && a.starts_with(b);
+        known
+            .iter()
+            .find(|k| stem(name, k) || stem(k, name))
+            .copied()
+    })
 }
 
 /// Levenshtein distance over characters.
@@ -407,7 +426,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
         let mut diag = row[0];
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
-            let next = (diag + usize::from(ca != *cb)).min(row[j] + 1).min(row[j + 1] + 1);
+            let next = (diag + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
             diag = row[j + 1];
             row[j + 1] = next;
         }
@@ -435,7 +456,9 @@ mod tests {
         assert_eq!(doc_expand("a$b${USER_1}c$").unwrap(), "a$balicec$");
         assert_eq!(doc_expand("pa$$word").unwrap(), "pa$$word");
         assert_eq!(doc_expand("$${USER_1}").unwrap(), "${USER_1}");
-        assert!(doc_expand("${NOPE}").unwrap_err().contains("NOPE is not set"));
+        assert!(doc_expand("${NOPE}")
+            .unwrap_err()
+            .contains("NOPE is not set"));
         assert!(doc_expand("${USER_1").unwrap_err().contains("unterminated"));
         assert!(doc_expand("${1X}").unwrap_err().contains("not a valid"));
     }
@@ -446,6 +469,9 @@ mod tests {
         assert_eq!(nearest("hearbeat_secs", &known), Some("heartbeat_secs"));
         assert_eq!(nearest("lisen", &known), Some("listen"));
         assert_eq!(nearest("colour", &known), None);
+        assert_eq!(nearest("heartbeat", &known), Some("heartbeat_secs"));
+        assert_eq!(nearest("connect_addresses", &known), Some("connect"));
+        assert_eq!(nearest("con", &known), None);
         assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }

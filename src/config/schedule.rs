@@ -54,16 +54,14 @@ pub(super) fn parse(t: &Section<'_, '_>) -> Result<ScheduleConfig, ConfigError> 
     let end_day = day(t, "end_day")?;
     match (&start_day, &end_day) {
         (Some(_), None) => {
-            return Err(t.error(
+            return Err(t.missing_because(
                 "end_day",
-                None,
                 "required when start_day is set: a weekly session needs both start_day and end_day",
             ))
         }
         (None, Some(_)) => {
-            return Err(t.error(
+            return Err(t.missing_because(
                 "start_day",
-                None,
                 "required when end_day is set: a weekly session needs both start_day and end_day",
             ))
         }
@@ -206,7 +204,16 @@ mod tests {
         for ok in ["00:00:00", "17:00:00", "23:59:59"] {
             assert!(is_time_of_day(ok), "{ok}");
         }
-        for bad in ["24:00:00", "17:60:00", "17:00:60", "7:00:00", "17:00", "17-00-00", "1a:00:00", "17:00:00Z"] {
+        for bad in [
+            "24:00:00",
+            "17:60:00",
+            "17:00:60",
+            "7:00:00",
+            "17:00",
+            "17-00-00",
+            "1a:00:00",
+            "17:00:00Z",
+        ] {
             assert!(!is_time_of_day(bad), "{bad}");
         }
     }

@@ -3,8 +3,8 @@
 
 use super::reader::{Doc, Section, Str};
 use super::{
-    resolve, schedule, Application, ConfigError, MsgTypeBytes, ReconnectConfig, ResendConfig,
-    Role, Secret, SeqTooLowPolicy, SessionConfig,
+    resolve, schedule, Application, ConfigError, MsgTypeBytes, ReconnectConfig, ResendConfig, Role,
+    Secret, SeqTooLowPolicy, SessionConfig,
 };
 use crate::codec::{MsgType, TimePrecision};
 use crate::dictionary::ValidationConfig;
@@ -160,17 +160,15 @@ pub(super) fn parse(
                 "validate_fields_have_values",
                 defaults.validate_fields_have_values,
             )?,
-            allow_unknown_msg_fields: t
-                .bool("allow_unknown_msg_fields", defaults.allow_unknown_msg_fields)?,
+            allow_unknown_msg_fields: t.bool(
+                "allow_unknown_msg_fields",
+                defaults.allow_unknown_msg_fields,
+            )?,
         },
         check_comp_id: t.bool("check_comp_id", true)?,
         check_latency: t.bool("check_latency", true)?,
         max_latency_secs: t.int("max_latency_secs", 1..=U32_MAX, 120)?,
-        timestamp_precision: t.choice(
-            "timestamp_precision",
-            &PRECISIONS,
-            TimePrecision::Millis,
-        )?,
+        timestamp_precision: t.choice("timestamp_precision", &PRECISIONS, TimePrecision::Millis)?,
         application: t.choice("application", &Application::NAMES, Application::None)?,
         logon_timeout_secs: t.int("logon_timeout_secs", 1..=U32_MAX, 10)?,
         logout_timeout_secs: t.int("logout_timeout_secs", 1..=U32_MAX, 2)?,
@@ -183,7 +181,10 @@ pub(super) fn parse(
             Some(r) => reconnect(&r)?,
             None => ReconnectConfig::default(),
         },
-        schedule: t.table("schedule")?.map(|s| schedule::parse(&s)).transpose()?,
+        schedule: t
+            .table("schedule")?
+            .map(|s| schedule::parse(&s))
+            .transpose()?,
     };
     Ok(Parsed {
         config,
@@ -265,9 +266,8 @@ fn addresses(t: &Section<'_, '_>, role: Role) -> Result<Addresses, ConfigError> 
                 "not allowed for an acceptor: an acceptor listens (connect is for initiators)",
             )?;
             let listen = t.string("listen")?.ok_or_else(|| {
-                t.error(
+                t.missing_because(
                     "listen",
-                    None,
                     "required for an acceptor: the address to listen on, like \"0.0.0.0:5001\"",
                 )
             })?;
@@ -302,23 +302,27 @@ fn addresses(t: &Section<'_, '_>, role: Role) -> Result<Addresses, ConfigError> 
 fn connect(t: &Section<'_, '_>) -> Result<Vec<SocketAddr>, ConfigError> {
     let entries = t.string_array("connect")?;
     if entries.is_empty() {
-        let span = value_span(t, "connect");
-        let problem = if span.is_some() {
-            "expected at least one address, found an empty list"
-        } else {
-            "required for an initiator: addresses to connect to, primary first, \
-             like [\"10.0.0.1:9876\"]"
-        };
-        return Err(t.error("connect", span, problem));
+        return Err(match value_span(t, "connect") {
+            Some(span) => t.error(
+                "connect",
+                Some(span),
+                "expected at least one address, found an empty list",
+            ),
+            None => t.missing_because(
+                "connect",
+                "required for an initiator: addresses to connect to, primary first, \
+                 like [\"10.0.0.1:9876\"]",
+            ),
+        });
     }
     let mut addrs: Vec<SocketAddr> = Vec::with_capacity(entries.len());
-    for (i, s) in entries.iter().enumerate() {
+    for s in &entries {
         if let Ok(addr) = s.text.parse::<SocketAddr>() {
             if addrs.contains(&addr) {
                 return Err(t.doc.invalid(
                     s.key.clone(),
                     Some(s.span.clone()),
-                    format!("{addr} is already listed before connect[{i}]"),
+                    format!("{addr} is listed twice"),
                 ));
             }
             addrs.push(addr);
@@ -377,7 +381,9 @@ fn allowed_addresses(t: &Section<'_, '_>) -> Result<Vec<IpAddr>, ConfigError> {
             )
         })?;
         if ips.contains(&ip) {
-            return Err(t.doc.invalid(s.key, Some(s.span), format!("{ip} is listed twice")));
+            return Err(t
+                .doc
+                .invalid(s.key, Some(s.span), format!("{ip} is listed twice")));
         }
         ips.push(ip);
     }
@@ -426,7 +432,11 @@ fn resend(t: &Section<'_, '_>) -> Result<ResendConfig, ConfigError> {
         serve_max: t.int("serve_max", 1..=U32_MAX, defaults.serve_max)?,
         gap_fill_older_than_secs: gap_fill,
         never_resend,
-        queue_capacity: t.int("queue_capacity", 1..=QUEUE_CAPACITY_MAX, defaults.queue_capacity)?,
+        queue_capacity: t.int(
+            "queue_capacity",
+            1..=QUEUE_CAPACITY_MAX,
+            defaults.queue_capacity,
+        )?,
     })
 }
 
@@ -494,7 +504,10 @@ pub(super) fn check_across(doc: &Doc<'_>, sessions: &[Parsed]) -> Result<(), Con
                 return Err(doc.invalid(
                     format!("{}.name", s.prefix),
                     Some(s.name_span.clone()),
-                    format!("duplicate session name {:?} (session[{j}] has it too)", c.name),
+                    format!(
+                        "duplicate session name {:?} (session[{j}] has it too)",
+                        c.name
+                    ),
                 ));
             }
             if (&e.begin_string, &e.sender_comp_id, &e.target_comp_id)

@@ -102,6 +102,10 @@ fn initiator_example_loads_with_its_values() {
     assert_eq!(c.engine.cores, Vec::<usize>::new());
     assert_eq!(c.engine.segment_size_mb, 64);
     assert_eq!(c.engine.log_level, "info");
+    let journal = c.engine.journal_config();
+    assert_eq!(journal.dir, c.engine.journal_dir);
+    assert_eq!(journal.segment_size_bytes, 64 << 20);
+    assert_eq!(journal.durability, Durability::Async);
 
     assert_eq!(c.sessions.len(), 1);
     let s = c.session("LP1").unwrap();
@@ -429,6 +433,13 @@ fn the_password_never_appears_in_debug_output_or_errors() {
     let e = error(&with_initiator("password = \"abc\\u0001def\"\n"));
     assert_starts(&e, "config/venue.toml: session[0] (name \"LP1\").password: must not contain control characters");
     assert!(!e.contains("abc"), "{e}");
+    let e = error(&with_initiator("password = \"pw${not a name}\"\n"));
+    assert_starts(
+        &e,
+        "config/venue.toml: session[0] (name \"LP1\").password: a ${...} here is not a valid \
+         environment variable reference",
+    );
+    assert!(!e.contains("not a name") && !e.contains("pw"), "{e}");
 }
 
 #[test]
@@ -796,4 +807,39 @@ fn an_unreadable_file_is_named() {
         &e.to_string(),
         "config/does-not-exist.toml: cannot read the config file: ",
     );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+    /// Any edit of a valid file loads or fails with a message; it never panics.
+    /// (The acceptor example: one-byte edits cannot turn it into an initiator,
+    /// so no host name lookup happens.)
+    #[test]
+    fn edited_files_never_panic(
+        edits in proptest::collection::vec((0usize..2000, 0u8..128, 0u8..3), 1..4),
+    ) {
+        let mut text = std::fs::read(repo_config_dir().join("acceptor.toml")).unwrap();
+        for (at, byte, kind) in edits {
+            let at = at % (text.len() + 1);
+            match kind {
+                0 => text.insert(at, byte),
+                1 if at < text.len() => { text.remove(at); }
+                _ if at < text.len() => text[at] = byte,
+                _ => {}
+            }
+        }
+        let text = String::from_utf8_lossy(&text);
+        if let Err(e) = parse(&text) {
+            let message = e.to_string();
+            proptest::prop_assert!(message.starts_with("config/venue.toml: "), "{}", message);
+            proptest::prop_assert!(!message.contains('\n'), "{}", message);
+        }
+    }
+
+    /// Arbitrary text never panics the loader either.
+    #[test]
+    fn arbitrary_text_never_panics(text in "[\\[\\]a-z_=\"{}.,:0-9 \n#$-]{0,200}") {
+        let _ = parse(&text);
+    }
 }

@@ -46,7 +46,7 @@ pub use error::{ConfigError, Location};
 
 use crate::codec::TimePrecision;
 use crate::dictionary::ValidationConfig;
-use crate::journal::Durability;
+use crate::journal::{Durability, JournalConfig};
 use reader::{Doc, Section};
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
@@ -193,6 +193,18 @@ pub struct EngineConfig {
     pub segment_size_mb: u32,
     /// A `tracing` filter directive (checked to parse).
     pub log_level: String,
+}
+
+impl EngineConfig {
+    /// The journal settings this file gives (directory, segment size,
+    /// durability); the rest are [`JournalConfig::new`]'s defaults.
+    pub fn journal_config(&self) -> JournalConfig {
+        JournalConfig {
+            segment_size_bytes: u64::from(self.segment_size_mb) << 20,
+            durability: self.durability,
+            ..JournalConfig::new(&self.journal_dir)
+        }
+    }
 }
 
 /// What an engine thread does when a duty cycle finds no work.

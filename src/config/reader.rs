@@ -69,10 +69,10 @@ impl Doc<'_> {
                     return Err(self.invalid(
                         key,
                         Some(span.clone()),
-                        format!(
-                            "${{{name}}} is not a valid environment variable reference: \
-                             expected ${{NAME}} with NAME made of letters, digits and _"
-                        ),
+                        // The text is not echoed: it may be part of a password.
+                        "a ${...} here is not a valid environment variable reference: \
+                         expected ${NAME} with NAME made of letters, digits and _ \
+                         (write $${ for a literal ${)",
                     ));
                 }
                 match (self.env)(name) {
@@ -460,7 +460,8 @@ mod tests {
             .unwrap_err()
             .contains("NOPE is not set"));
         assert!(doc_expand("${USER_1").unwrap_err().contains("unterminated"));
-        assert!(doc_expand("${1X}").unwrap_err().contains("not a valid"));
+        let e = doc_expand("${1X}").unwrap_err();
+        assert!(e.contains("not a valid") && !e.contains("1X"), "{e}");
     }
 
     #[test]

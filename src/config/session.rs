@@ -124,7 +124,6 @@ pub(super) fn parse(
         None => "FIX.4.4".to_owned(),
     };
     let username = t.string("username")?.map(|s| text(&t, s)).transpose()?;
-    let defaults = ValidationConfig::default();
     let config = SessionConfig {
         name,
         role,
@@ -147,24 +146,7 @@ pub(super) fn parse(
         username,
         password: password(&t)?,
         data_dictionary: data_dictionary(&t, base)?,
-        validation: ValidationConfig {
-            validate_user_defined_fields: t.bool(
-                "validate_user_defined_fields",
-                defaults.validate_user_defined_fields,
-            )?,
-            validate_fields_out_of_order: t.bool(
-                "validate_fields_out_of_order",
-                defaults.validate_fields_out_of_order,
-            )?,
-            validate_fields_have_values: t.bool(
-                "validate_fields_have_values",
-                defaults.validate_fields_have_values,
-            )?,
-            allow_unknown_msg_fields: t.bool(
-                "allow_unknown_msg_fields",
-                defaults.allow_unknown_msg_fields,
-            )?,
-        },
+        validation: validation(&t)?,
         check_comp_id: t.bool("check_comp_id", true)?,
         check_latency: t.bool("check_latency", true)?,
         max_latency_secs: t.int("max_latency_secs", 1..=U32_MAX, 120)?,
@@ -191,6 +173,24 @@ pub(super) fn parse(
         prefix: t.prefix,
         name_span,
         header: span,
+    })
+}
+
+/// The four validation switches, defaulting as [`ValidationConfig`] does.
+fn validation(t: &Section<'_, '_>) -> Result<ValidationConfig, ConfigError> {
+    let d = ValidationConfig::default();
+    Ok(ValidationConfig {
+        validate_user_defined_fields: t.bool(
+            "validate_user_defined_fields",
+            d.validate_user_defined_fields,
+        )?,
+        validate_fields_out_of_order: t.bool(
+            "validate_fields_out_of_order",
+            d.validate_fields_out_of_order,
+        )?,
+        validate_fields_have_values: t
+            .bool("validate_fields_have_values", d.validate_fields_have_values)?,
+        allow_unknown_msg_fields: t.bool("allow_unknown_msg_fields", d.allow_unknown_msg_fields)?,
     })
 }
 

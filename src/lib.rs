@@ -11,12 +11,14 @@
 //!   and sequence numbers.
 //! - [`net`]: the non-blocking TCP transport (the only user of mio), reconnect
 //!   back-off and host fail-over.
+//! - [`config`]: the TOML config file, loaded into checked, typed settings.
 //! - [`clock`]: the one place that reads a clock.
 
 #![deny(unsafe_code)]
 
 pub mod clock;
 pub mod codec;
+pub mod config;
 pub mod dictionary;
 pub mod journal;
 pub mod net;

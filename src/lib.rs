@@ -20,6 +20,7 @@ pub mod clock;
 pub mod codec;
 pub mod config;
 pub mod dictionary;
+pub mod engine;
 pub mod journal;
 pub mod net;
 pub mod session;

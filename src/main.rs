@@ -1,7 +1,8 @@
 //! The `fixrail` command line.
 //!
-//! Subcommands so far (the engine's `run`, `demo` and `venue` tools arrive
-//! with the session and runtime work):
+//! Subcommands so far (`demo` and `venue` arrive with the runtime work):
+//! - `fixrail run --config FILE`: run every configured session until SIGINT
+//!   or SIGTERM, then log each session out, sync the journal and exit 0.
 //! - `fixrail dictionary check PATH`: load a QuickFIX-format dictionary and
 //!   report what it holds, or the file, line and problem.
 //! - `fixrail decode [--dictionary PATH] [FILE]`: frame FIX messages from a
@@ -60,6 +61,16 @@ enum Command {
         /// The file to read; `-` or nothing reads stdin.
         file: Option<PathBuf>,
     },
+    /// Run every session of a config file until SIGINT or SIGTERM.
+    ///
+    /// On the signal, each logged-on session sends Logout and waits for the
+    /// answer (up to its logout_timeout_secs), the journal is synced, and the
+    /// process exits 0. Session events are logged to stderr, one line each.
+    Run {
+        /// The TOML config file (see docs/CONFIG.md).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
     /// Read-only journal tools: dump, verify, stats.
     Journal {
         #[command(subcommand)]
@@ -84,6 +95,7 @@ fn main() -> ExitCode {
         } => check_dictionary(&path),
         Command::Decode { dictionary, file } => decode(dictionary.as_deref(), file.as_deref()),
         Command::Journal { command } => cli_journal::run(command),
+        Command::Run { config } => run(&config),
     };
     match result {
         Ok(code) => code,
@@ -92,6 +104,37 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn run(path: &std::path::Path) -> Result<ExitCode, String> {
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+    let cfg = fixrail::config::load(path).map_err(|e| e.to_string())?;
+    let filter = tracing_subscriber::EnvFilter::try_new(&cfg.engine.log_level).map_err(|e| {
+        format!(
+            "{}: engine.log_level: {e} (found {:?})",
+            path.display(),
+            cfg.engine.log_level
+        )
+    })?;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
+    let spec = fixrail::engine::engine_spec(&cfg)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, Arc::clone(&stop))
+            .map_err(|e| format!("cannot install the signal handler: {e}"))?;
+    }
+    let mut engine = fixrail::engine::Engine::new(spec, fixrail::clock::SystemClock)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    for a in engine.listen_addrs() {
+        tracing::info!(addr = %a, "accepting connections");
+    }
+    engine.run(&stop).map_err(|e| e.to_string())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn load_dictionary(path: Option<&std::path::Path>) -> Result<Dictionary, String> {

@@ -1,0 +1,761 @@
+//! The engine loop of `fixrail run`: sessions on sockets.
+//!
+//! Owns the wiring between the transport ([`crate::net`]), the session state
+//! machines ([`crate::session`]), the journal and the applications:
+//! accepting connections and binding them to the configured session by
+//! (BeginString, SenderCompID, TargetCompID), connecting initiators with
+//! back-off over their host list, timers, session schedules, graceful
+//! shutdown, and one log line per session event. Everything runs on the
+//! calling thread; the journal's helper threads are its only companions.
+//! Sockets are only touched through `crate::net`.
+
+mod from_config;
+mod ids;
+
+pub use from_config::engine_spec;
+
+use crate::clock::Clock;
+use crate::codec::{Decoded, Decoder, Framer, FramerConfig, Parser, UtcTimestamp};
+use crate::dictionary::Dictionary;
+use crate::journal::{Journal, JournalConfig, JournalError};
+use crate::net::{Backoff, BackoffConfig, CloseReason, ConnId, HostList, Net, NetConfig, NetEvent};
+use crate::session::schedule::Schedule;
+use crate::session::{
+    Application, DisconnectReason, EchoApplication, Event, JournalStore, NoApplication, Outbox,
+    Role, Session, SessionConfig, State,
+};
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The built-in applications `fixrail run` can put behind a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppKind {
+    /// The QuickFIX acceptance-test application (echo D, d, C).
+    Echo,
+    /// Every application message is unsupported (j).
+    None,
+}
+
+/// How the engine thread waits when there is no work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Idle {
+    /// Poll without waiting (a dedicated core).
+    BusySpin,
+    /// Wait in the kernel for up to a millisecond.
+    Backoff,
+}
+
+/// One session as the engine runs it.
+#[derive(Debug)]
+pub struct SessionSpec {
+    /// Protocol settings.
+    pub session: SessionConfig,
+    /// The data dictionary.
+    pub dictionary: Arc<Dictionary>,
+    /// Acceptor: where to listen.
+    pub listen: Option<SocketAddr>,
+    /// Initiator: where to connect, primary first.
+    pub connect: Vec<SocketAddr>,
+    /// Acceptor: allowed source addresses (empty: any).
+    pub allowed_addresses: Vec<IpAddr>,
+    /// Initiator: reconnect back-off.
+    pub reconnect: BackoffConfig,
+    /// When the session is up.
+    pub schedule: Schedule,
+    /// What sits behind it.
+    pub application: AppKind,
+}
+
+/// Everything `fixrail run` needs.
+#[derive(Debug)]
+pub struct EngineSpec {
+    /// The journal.
+    pub journal: JournalConfig,
+    /// Waiting strategy.
+    pub idle: Idle,
+    /// The sessions.
+    pub sessions: Vec<SessionSpec>,
+}
+
+/// Why the engine could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// Journal failure.
+    #[error("journal: {0}")]
+    Journal(#[from] JournalError),
+    /// Transport failure.
+    #[error("network: {0}")]
+    Net(#[from] crate::net::NetError),
+    /// Something about a session.
+    #[error("session {session}: {problem}")]
+    Session {
+        /// Its name.
+        session: String,
+        /// What.
+        problem: String,
+    },
+}
+
+struct Slot {
+    session: Session,
+    journal_id: u32,
+    app: Box<dyn Application>,
+    conn: Option<ConnId>,
+    listen: Option<SocketAddr>,
+    allowed: Vec<IpAddr>,
+    hosts: Option<HostList>,
+    backoff: Option<Backoff>,
+    next_connect: Option<UtcTimestamp>,
+    connecting: bool,
+    /// Set by the `alert` lost-store policy: a person must look.
+    halted: bool,
+    schedule: Schedule,
+    last_schedule_check: i64,
+    last_reset_check: UtcTimestamp,
+}
+
+impl std::fmt::Debug for Slot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Slot")
+            .field("session", &self.session.config().name)
+            .field("conn", &self.conn)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Owner {
+    Free,
+    /// Accepted, no Logon yet.
+    Pending,
+    Session(usize),
+}
+
+/// The running engine.
+#[derive(Debug)]
+pub struct Engine<C: Clock> {
+    net: Net,
+    journal: Journal,
+    slots: Vec<Slot>,
+    owners: Vec<Owner>,
+    decoders: Vec<Decoder>,
+    listeners: Vec<(SocketAddr, crate::net::ListenerId)>,
+    out: Outbox,
+    clock: C,
+    idle: Idle,
+    shutting_down: Option<UtcTimestamp>,
+}
+
+const NANOS: i64 = 1_000_000_000;
+
+fn decoder_for(dict: &Dictionary, message_size_max: usize) -> Decoder {
+    Decoder::new(
+        Framer::new(FramerConfig {
+            message_size_max,
+            ..FramerConfig::default()
+        }),
+        Parser::new(dict.parse_spec().clone(), crate::codec::parse::FIELDS_MAX_DEFAULT),
+    )
+}
+
+impl<C: Clock> Engine<C> {
+    /// Opens the journal, binds the listeners and prepares every session.
+    pub fn new(spec: EngineSpec, clock: C) -> Result<Engine<C>, EngineError> {
+        let now = clock.now();
+        let names: Vec<&str> = spec
+            .sessions
+            .iter()
+            .map(|s| s.session.name.as_str())
+            .collect();
+        std::fs::create_dir_all(&spec.journal.dir).map_err(|e| {
+            EngineError::Journal(JournalError::Io {
+                path: spec.journal.dir.clone(),
+                what: "create journal directory",
+                source: e,
+            })
+        })?;
+        let ids = ids::assign(&spec.journal.dir, &names, spec.journal.sessions_max)?;
+        let (journal, report) = Journal::open(spec.journal.clone(), now)?;
+        tracing::info!(
+            dir = %spec.journal.dir.display(),
+            records = report.records,
+            "journal open"
+        );
+        let message_size_max = spec
+            .sessions
+            .iter()
+            .map(|s| s.session.message_size_max)
+            .max()
+            .unwrap_or(64 * 1024);
+        let connections_max = 64 + spec.sessions.len() * 2;
+        let mut net = Net::new(NetConfig {
+            connections_max,
+            listeners_max: spec.sessions.len().max(1),
+            rx_buffer_bytes: (message_size_max * 2).max(256 * 1024),
+            tx_buffer_bytes: 8 << 20,
+        })?;
+        let mut listeners: Vec<(SocketAddr, crate::net::ListenerId)> = Vec::new();
+        let mut slots = Vec::with_capacity(spec.sessions.len());
+        for (i, s) in spec.sessions.into_iter().enumerate() {
+            let name = s.session.name.clone();
+            let err = |problem: String| EngineError::Session {
+                session: name.clone(),
+                problem,
+            };
+            if let Some(addr) = s.listen {
+                if !listeners.iter().any(|(a, _)| *a == addr) {
+                    let l = net.listen(addr)?;
+                    let bound = net.local_addr(l).unwrap_or(addr);
+                    tracing::info!(session = %name, listen = %bound, "listening");
+                    listeners.push((addr, l));
+                }
+            }
+            let (hosts, backoff) = if s.session.role == Role::Initiator {
+                let hosts = HostList::new(s.connect.clone()).map_err(|e| err(e.to_string()))?;
+                let backoff =
+                    Backoff::new(s.reconnect, 0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1) ^ now.unix_nanos() as u64)
+                        .map_err(|e| err(e.to_string()))?;
+                (Some(hosts), Some(backoff))
+            } else {
+                (None, None)
+            };
+            let app: Box<dyn Application> = match s.application {
+                AppKind::Echo => Box::new(EchoApplication::default()),
+                AppKind::None => Box::new(NoApplication),
+            };
+            let session = Session::new(s.session, s.dictionary).map_err(err)?;
+            slots.push(Slot {
+                session,
+                journal_id: ids[i],
+                app,
+                conn: None,
+                listen: s.listen,
+                allowed: s.allowed_addresses,
+                hosts,
+                backoff,
+                next_connect: Some(now),
+                connecting: false,
+                halted: false,
+                schedule: s.schedule,
+                last_schedule_check: 0,
+                last_reset_check: now,
+            });
+        }
+        let default_dict = slots
+            .first()
+            .map(|s| Arc::clone(s.session.dictionary()))
+            .unwrap_or_else(|| Arc::new(Dictionary::fix44()));
+        let decoders = (0..connections_max)
+            .map(|_| decoder_for(&default_dict, message_size_max))
+            .collect();
+        Ok(Engine {
+            net,
+            journal,
+            slots,
+            owners: vec![Owner::Free; connections_max],
+            decoders,
+            listeners,
+            out: Outbox::default(),
+            clock,
+            idle: spec.idle,
+            shutting_down: None,
+        })
+    }
+
+    /// The address a listener is bound to (port 0 resolved).
+    pub fn listen_addrs(&self) -> Vec<SocketAddr> {
+        self.listeners
+            .iter()
+            .filter_map(|(_, l)| self.net.local_addr(*l))
+            .collect()
+    }
+
+    /// Runs until `stop` is set, then logs every session out (waiting for the
+    /// answers up to each session's logout timeout), syncs the journal and
+    /// returns.
+    pub fn run(&mut self, stop: &AtomicBool) -> Result<(), EngineError> {
+        loop {
+            let now = self.clock.now();
+            if stop.load(Ordering::Relaxed) && self.shutting_down.is_none() {
+                tracing::info!("shutdown requested: logging sessions out");
+                self.begin_shutdown(now);
+            }
+            if let Some(started) = self.shutting_down {
+                let all_down = self.slots.iter().all(|s| s.conn.is_none());
+                let waited = now.unix_nanos() - started.unix_nanos();
+                let limit = self
+                    .slots
+                    .iter()
+                    .map(|s| s.session.config().logout_timeout_secs as i64)
+                    .max()
+                    .unwrap_or(2)
+                    * NANOS
+                    + NANOS / 2;
+                if all_down || waited > limit {
+                    break;
+                }
+            }
+            self.turn()?;
+        }
+        for i in 0..self.slots.len() {
+            if let Some(c) = self.slots[i].conn {
+                self.net.close(c);
+                self.drop_conn(i, c, DisconnectReason::Shutdown);
+            }
+        }
+        self.journal.sync()?;
+        tracing::info!("journal synced; stopped");
+        Ok(())
+    }
+
+    /// One turn of the loop: I/O, then timers.
+    pub fn turn(&mut self) -> Result<(), EngineError> {
+        let timeout = match self.idle {
+            Idle::BusySpin => Duration::ZERO,
+            Idle::Backoff => Duration::from_millis(1),
+        };
+        let mut events = [None; 64];
+        let mut n = 0;
+        self.net.poll(Some(timeout), |_, ev| {
+            if n < events.len() {
+                events[n] = Some(ev);
+                n += 1;
+            }
+        })?;
+        for ev in events.iter().take(n).flatten() {
+            self.on_net_event(*ev);
+        }
+        self.timers();
+        Ok(())
+    }
+
+    fn begin_shutdown(&mut self, now: UtcTimestamp) {
+        self.shutting_down = Some(now);
+        for i in 0..self.slots.len() {
+            let slot = &mut self.slots[i];
+            slot.next_connect = None;
+            if slot.conn.is_some() {
+                let mut store = match JournalStore::new(&mut self.journal, slot.journal_id) {
+                    Ok(s) => s,
+                    Err(_) => continue,
+                };
+                slot.session.logout(now, None, &mut store, &mut self.out);
+                self.flush(i);
+            }
+        }
+    }
+
+    fn on_net_event(&mut self, ev: NetEvent) {
+        let now = self.clock.now();
+        match ev {
+            NetEvent::Accepted { conn, peer, .. } => {
+                if self.shutting_down.is_some() {
+                    self.net.close(conn);
+                    return;
+                }
+                self.owners[conn.index()] = Owner::Pending;
+                self.decoders[conn.index()] = decoder_for(
+                    self.slots[0].session.dictionary(),
+                    self.slots[0].session.config().message_size_max,
+                );
+                tracing::debug!(%peer, "accepted");
+                self.read(conn, now);
+            }
+            NetEvent::Connected { conn } => {
+                let Owner::Session(i) = self.owners[conn.index()] else {
+                    return;
+                };
+                self.slots[i].connecting = false;
+                tracing::info!(session = %self.slots[i].session.config().name, "connected");
+                let slot = &mut self.slots[i];
+                if let Ok(mut store) = JournalStore::new(&mut self.journal, slot.journal_id) {
+                    slot.session.connected(now, &mut store, &mut self.out);
+                }
+                self.flush(i);
+            }
+            NetEvent::ConnectFailed { conn, error } => {
+                let owner = std::mem::replace(&mut self.owners[conn.index()], Owner::Free);
+                if let Owner::Session(i) = owner {
+                    let slot = &mut self.slots[i];
+                    slot.conn = None;
+                    slot.connecting = false;
+                    let delay = slot.backoff.as_mut().map(|b| b.next_delay()).unwrap_or_default();
+                    if let Some(h) = slot.hosts.as_mut() {
+                        h.advance();
+                    }
+                    slot.next_connect = Some(UtcTimestamp::from_unix_nanos(
+                        now.unix_nanos() + delay.as_nanos() as i64,
+                    ));
+                    tracing::warn!(
+                        session = %slot.session.config().name,
+                        error = %error,
+                        retry_in_ms = delay.as_millis() as u64,
+                        "connect failed"
+                    );
+                }
+            }
+            NetEvent::Data { conn } => self.read(conn, now),
+            NetEvent::Closed { conn, reason } => {
+                // Whatever is still buffered is read first.
+                self.read(conn, now);
+                let owner = std::mem::replace(&mut self.owners[conn.index()], Owner::Free);
+                if let Owner::Session(i) = owner {
+                    if self.slots[i].conn == Some(conn) {
+                        let r = match reason {
+                            CloseReason::PeerClosed => {
+                                DisconnectReason::Io(std::io::ErrorKind::UnexpectedEof)
+                            }
+                            CloseReason::Reset => {
+                                DisconnectReason::Io(std::io::ErrorKind::ConnectionReset)
+                            }
+                            CloseReason::Io(k) => DisconnectReason::Io(k),
+                            CloseReason::Local => DisconnectReason::LocalLogout,
+                        };
+                        self.drop_conn(i, conn, r);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Decodes and dispatches everything buffered on `conn`.
+    fn read(&mut self, conn: ConnId, now: UtcTimestamp) {
+        loop {
+            let owner = self.owners[conn.index()];
+            if owner == Owner::Free || !self.net.is_live(conn) {
+                return;
+            }
+            let rx = self.net.rx(conn);
+            if rx.is_empty() {
+                return;
+            }
+            let decoder = &mut self.decoders[conn.index()];
+            let consumed = match decoder.decode(rx) {
+                Decoded::NeedMore => {
+                    if rx.len() >= self.net.rx_capacity() {
+                        tracing::warn!("message larger than the receive buffer: closing");
+                        self.net.close(conn);
+                    }
+                    return;
+                }
+                Decoded::Garbled { skip, reason } => {
+                    tracing::debug!(?reason, skip, "garbled input");
+                    match owner {
+                        Owner::Session(i) => {
+                            self.slots[i].session.on_garbled(now, &mut self.out);
+                            self.net.consume(conn, skip);
+                            self.flush(i);
+                        }
+                        _ => {
+                            self.net.close(conn);
+                            self.owners[conn.index()] = Owner::Free;
+                        }
+                    }
+                    continue;
+                }
+                Decoded::Unparseable { skip, error } => {
+                    tracing::debug!(?error, "unparseable message");
+                    match owner {
+                        Owner::Session(i) => {
+                            self.slots[i].session.on_garbled(now, &mut self.out);
+                            self.net.consume(conn, skip);
+                            self.flush(i);
+                        }
+                        _ => {
+                            self.net.close(conn);
+                            self.owners[conn.index()] = Owner::Free;
+                        }
+                    }
+                    continue;
+                }
+                Decoded::Message(msg, len) => {
+                    let i = match owner {
+                        Owner::Session(i) => i,
+                        Owner::Pending => {
+                            match bind(&mut self.slots, &msg, self.net.peer_addr(conn)) {
+                                Ok(i) => {
+                                    let slot = &mut self.slots[i];
+                                    slot.conn = Some(conn);
+                                    self.owners[conn.index()] = Owner::Session(i);
+                                    if let Ok(mut store) =
+                                        JournalStore::new(&mut self.journal, slot.journal_id)
+                                    {
+                                        slot.session.connected(now, &mut store, &mut self.out);
+                                    }
+                                    i
+                                }
+                                Err(reason) => {
+                                    tracing::warn!(
+                                        peer = ?self.net.peer_addr(conn),
+                                        %reason,
+                                        "connection refused"
+                                    );
+                                    self.net.close(conn);
+                                    self.owners[conn.index()] = Owner::Free;
+                                    return;
+                                }
+                            }
+                        }
+                        Owner::Free => return,
+                    };
+                    let slot = &mut self.slots[i];
+                    match JournalStore::new(&mut self.journal, slot.journal_id) {
+                        Ok(mut store) => slot.session.on_message(
+                            now,
+                            &msg,
+                            &mut store,
+                            slot.app.as_mut(),
+                            &mut self.out,
+                        ),
+                        Err(_) => self.out_store_failure(),
+                    }
+                    (i, len)
+                }
+            };
+            let (i, len) = consumed;
+            self.net.consume(conn, len);
+            self.flush(i);
+        }
+    }
+
+    fn out_store_failure(&mut self) {
+        tracing::error!("journal session id unavailable");
+    }
+
+    /// Writes the outbox to session `i`'s connection and handles its events.
+    fn flush(&mut self, i: usize) {
+        let now = self.clock.now();
+        let slot = &mut self.slots[i];
+        let name = slot.session.config().name.as_str();
+        if let Some(c) = slot.conn {
+            if !self.out.bytes().is_empty() {
+                if let Err(e) = self.net.send(c, self.out.bytes()) {
+                    tracing::warn!(session = %name, error = %e, "send failed");
+                    if matches!(e, crate::net::SendError::WouldOverflow { .. }) {
+                        self.out.set_disconnect(DisconnectReason::SlowConsumer);
+                    }
+                }
+            }
+        }
+        for ev in self.out.events() {
+            log_event(name, ev);
+            slot.app.on_event(now, ev);
+            match ev {
+                Event::SeqTooLowAlert { .. } => slot.halted = true,
+                Event::LoggedOn { .. } => {
+                    if let Some(b) = slot.backoff.as_mut() {
+                        b.reset();
+                    }
+                    if let Some(h) = slot.hosts.as_mut() {
+                        h.reset();
+                    }
+                }
+                _ => {}
+            }
+        }
+        let disconnect = self.out.disconnect();
+        self.out.clear();
+        if let (Some(reason), Some(c)) = (disconnect, slot.conn) {
+            self.net.close_after_flush(c);
+            self.drop_conn(i, c, reason);
+        }
+    }
+
+    /// Detaches the connection from its session and tells the session.
+    fn drop_conn(&mut self, i: usize, c: ConnId, reason: DisconnectReason) {
+        let now = self.clock.now();
+        let slot = &mut self.slots[i];
+        if slot.conn != Some(c) {
+            return;
+        }
+        slot.conn = None;
+        slot.connecting = false;
+        if let Owner::Session(_) = self.owners[c.index()] {
+            self.owners[c.index()] = Owner::Free;
+        }
+        if let Ok(mut store) = JournalStore::new(&mut self.journal, slot.journal_id) {
+            slot.session.disconnected(now, &mut store, reason, &mut self.out);
+        }
+        let name = slot.session.config().name.as_str();
+        for ev in self.out.events() {
+            log_event(name, ev);
+            slot.app.on_event(now, ev);
+        }
+        self.out.clear();
+        if slot.hosts.is_some() && self.shutting_down.is_none() {
+            let immediate = matches!(reason, DisconnectReason::PeerSaysSeqTooLow { .. });
+            let delay = if immediate {
+                Duration::ZERO
+            } else {
+                slot.backoff.as_mut().map(|b| b.next_delay()).unwrap_or_default()
+            };
+            slot.next_connect = Some(UtcTimestamp::from_unix_nanos(
+                now.unix_nanos() + delay.as_nanos() as i64,
+            ));
+        }
+    }
+
+    fn timers(&mut self) {
+        let now = self.clock.now();
+        for i in 0..self.slots.len() {
+            // Schedule: once a second.
+            let sec = now.unix_secs();
+            let slot = &mut self.slots[i];
+            if sec != slot.last_schedule_check {
+                slot.last_schedule_check = sec;
+                let in_session = slot.schedule.in_session(now);
+                if slot.schedule.reset_due(slot.last_reset_check, now) && slot.conn.is_none() {
+                    if let Ok(mut store) = JournalStore::new(&mut self.journal, slot.journal_id) {
+                        use crate::session::SessionStore;
+                        let _ = store.reset(now, "schedule: new session");
+                        tracing::info!(session = %slot.session.config().name, "sequence numbers reset by schedule");
+                    }
+                }
+                slot.last_reset_check = now;
+                if !in_session && slot.session.state() == State::Active {
+                    if let Ok(mut store) = JournalStore::new(&mut self.journal, slot.journal_id) {
+                        slot.session
+                            .logout(now, Some("End of session"), &mut store, &mut self.out);
+                    }
+                    self.flush(i);
+                    continue;
+                }
+            }
+            let slot = &mut self.slots[i];
+            if slot.conn.is_some() {
+                if let Ok(mut store) = JournalStore::new(&mut self.journal, slot.journal_id) {
+                    slot.session.on_tick(now, &mut store, &mut self.out);
+                }
+                self.flush(i);
+                continue;
+            }
+            // Initiator: connect when due, in schedule, not halted.
+            if slot.hosts.is_none()
+                || slot.halted
+                || slot.connecting
+                || self.shutting_down.is_some()
+                || !slot.schedule.in_session(now)
+            {
+                continue;
+            }
+            let Some(at) = slot.next_connect else { continue };
+            if now.unix_nanos() < at.unix_nanos() {
+                continue;
+            }
+            let addr = slot.hosts.as_ref().expect("initiator").current();
+            match self.net.connect(addr) {
+                Ok(c) => {
+                    slot.conn = Some(c);
+                    slot.connecting = true;
+                    slot.next_connect = None;
+                    self.owners[c.index()] = Owner::Session(i);
+                    self.decoders[c.index()] = decoder_for(
+                        slot.session.dictionary(),
+                        slot.session.config().message_size_max,
+                    );
+                    tracing::info!(session = %slot.session.config().name, %addr, "connecting");
+                }
+                Err(e) => {
+                    let delay = slot.backoff.as_mut().map(|b| b.next_delay()).unwrap_or_default();
+                    slot.next_connect = Some(UtcTimestamp::from_unix_nanos(
+                        now.unix_nanos() + delay.as_nanos() as i64,
+                    ));
+                    tracing::warn!(session = %slot.session.config().name, %addr, error = %e, "connect failed");
+                }
+            }
+        }
+    }
+
+    /// The session named `name`.
+    pub fn session(&self, name: &str) -> Option<&Session> {
+        self.slots
+            .iter()
+            .map(|s| &s.session)
+            .find(|s| s.config().name == name)
+    }
+
+    /// The journal directory.
+    pub fn journal_dir(&self) -> PathBuf {
+        self.journal.dir().to_path_buf()
+    }
+}
+
+/// The session for a first message on an accepted connection.
+fn bind(
+    slots: &mut [Slot],
+    msg: &crate::codec::Message<'_>,
+    peer: Option<SocketAddr>,
+) -> Result<usize, DisconnectReason> {
+    use crate::codec::tags;
+    let h = msg.header();
+    let sender = h.get(tags::SENDER_COMP_ID).map(|f| f.value()).unwrap_or(b"");
+    let target = h.get(tags::TARGET_COMP_ID).map(|f| f.value()).unwrap_or(b"");
+    let begin = msg.begin_string();
+    let i = slots
+        .iter()
+        .position(|s| {
+            let c = s.session.config();
+            c.role == Role::Acceptor
+                && s.listen.is_some()
+                && c.begin_string.as_bytes() == begin
+                && c.sender_comp_id.as_bytes() == target
+                && c.target_comp_id.as_bytes() == sender
+        })
+        .ok_or(DisconnectReason::UnknownSession)?;
+    let slot = &slots[i];
+    if !slot.allowed.is_empty() && !peer.is_some_and(|p| slot.allowed.contains(&p.ip())) {
+        return Err(DisconnectReason::UnknownSession);
+    }
+    if slot.conn.is_some() {
+        return Err(DisconnectReason::DuplicateSession);
+    }
+    if msg.msg_type() != b"A" {
+        return Err(DisconnectReason::NotLogon);
+    }
+    Ok(i)
+}
+
+fn log_event(name: &str, ev: &Event) {
+    match ev {
+        Event::LoggedOn {
+            reset,
+            heartbeat_secs,
+        } => tracing::info!(session = %name, reset, heartbeat_secs, "logged on"),
+        Event::Disconnected(r) => tracing::info!(session = %name, reason = %r, "disconnected"),
+        Event::GapDetected { expected, received } => {
+            tracing::warn!(session = %name, expected, received, "inbound gap: ResendRequest sent")
+        }
+        Event::ResendServed {
+            begin,
+            end,
+            resent,
+            gap_fills,
+        } => tracing::info!(session = %name, begin, end, resent, gap_fills, "resend served"),
+        Event::RejectSent { ref_seq, reason } => {
+            tracing::warn!(session = %name, ref_seq, reason = reason.text(), "reject sent")
+        }
+        Event::RejectReceived { ref_seq } => {
+            tracing::warn!(session = %name, ref_seq, "reject received")
+        }
+        Event::SequenceReset { new_seq, gap_fill } => {
+            tracing::info!(session = %name, new_seq, gap_fill, "sequence reset")
+        }
+        Event::SeqTooLowAlert { expected, received } => tracing::error!(
+            session = %name,
+            expected,
+            received,
+            "ALERT: counterparty expects a higher MsgSeqNum (our store was lost?); \
+             not reconnecting (seq_too_low_policy = alert)"
+        ),
+        Event::SeqTooLowRecovered { from, to } => tracing::warn!(
+            session = %name,
+            from,
+            to,
+            "next outbound MsgSeqNum moved to what the counterparty expects (seq_too_low_policy = auto)"
+        ),
+        Event::Ignored(why) => tracing::debug!(session = %name, ?why, "message ignored"),
+    }
+}

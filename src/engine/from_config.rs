@@ -35,7 +35,8 @@ pub fn engine_spec(cfg: &Config) -> Result<EngineSpec, String> {
                 Some((_, d)) => Arc::clone(d),
                 None => {
                     let d = Arc::new(
-                        Dictionary::from_file(p).map_err(|e| at("data_dictionary", e.to_string()))?,
+                        Dictionary::from_file(p)
+                            .map_err(|e| at("data_dictionary", e.to_string()))?,
                     );
                     loaded.push((p.clone(), Arc::clone(&d)));
                     d
@@ -59,7 +60,12 @@ pub fn engine_spec(cfg: &Config) -> Result<EngineSpec, String> {
             }
         };
         let key = |t: &[u8], k: &str| {
-            MsgTypeKey::new(t).ok_or_else(|| at(k, format!("{:?} is not a MsgType", String::from_utf8_lossy(t))))
+            MsgTypeKey::new(t).ok_or_else(|| {
+                at(
+                    k,
+                    format!("{:?} is not a MsgType", String::from_utf8_lossy(t)),
+                )
+            })
         };
         let mut gap_fill_older_than = Vec::new();
         for (t, secs) in &s.resend.gap_fill_older_than_secs {

@@ -9,7 +9,11 @@ use std::path::Path;
 const FILE: &str = "sessions.ids";
 
 /// The id of each name (in order), recording new ones.
-pub(crate) fn assign(dir: &Path, names: &[&str], sessions_max: u32) -> Result<Vec<u32>, EngineError> {
+pub(crate) fn assign(
+    dir: &Path,
+    names: &[&str],
+    sessions_max: u32,
+) -> Result<Vec<u32>, EngineError> {
     let path = dir.join(FILE);
     let io = |what: &'static str, e: std::io::Error| {
         EngineError::Journal(JournalError::Io {
@@ -56,7 +60,9 @@ pub(crate) fn assign(dir: &Path, names: &[&str], sessions_max: u32) -> Result<Ve
                     .find(|i| known.iter().all(|(k, _)| k != i))
                     .ok_or_else(|| EngineError::Session {
                         session: name.to_string(),
-                        problem: format!("no free journal session id (sessions_max = {sessions_max})"),
+                        problem: format!(
+                            "no free journal session id (sessions_max = {sessions_max})"
+                        ),
                     })?;
                 known.push((id, name.to_string()));
                 changed = true;
@@ -66,7 +72,9 @@ pub(crate) fn assign(dir: &Path, names: &[&str], sessions_max: u32) -> Result<Ve
         ids.push(id);
     }
     if changed {
-        let mut out = String::from("# journal session id, session name (written by fixrail; do not reuse ids)\n");
+        let mut out = String::from(
+            "# journal session id, session name (written by fixrail; do not reuse ids)\n",
+        );
         for (id, name) in &known {
             out.push_str(&format!("{id} {name}\n"));
         }

@@ -157,7 +157,10 @@ fn decoder_for(dict: &Dictionary, message_size_max: usize) -> Decoder {
             message_size_max,
             ..FramerConfig::default()
         }),
-        Parser::new(dict.parse_spec().clone(), crate::codec::parse::FIELDS_MAX_DEFAULT),
+        Parser::new(
+            dict.parse_spec().clone(),
+            crate::codec::parse::FIELDS_MAX_DEFAULT,
+        ),
     )
 }
 
@@ -215,9 +218,11 @@ impl<C: Clock> Engine<C> {
             }
             let (hosts, backoff) = if s.session.role == Role::Initiator {
                 let hosts = HostList::new(s.connect.clone()).map_err(|e| err(e.to_string()))?;
-                let backoff =
-                    Backoff::new(s.reconnect, 0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1) ^ now.unix_nanos() as u64)
-                        .map_err(|e| err(e.to_string()))?;
+                let backoff = Backoff::new(
+                    s.reconnect,
+                    0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1) ^ now.unix_nanos() as u64,
+                )
+                .map_err(|e| err(e.to_string()))?;
                 (Some(hosts), Some(backoff))
             } else {
                 (None, None)
@@ -382,7 +387,11 @@ impl<C: Clock> Engine<C> {
                     let slot = &mut self.slots[i];
                     slot.conn = None;
                     slot.connecting = false;
-                    let delay = slot.backoff.as_mut().map(|b| b.next_delay()).unwrap_or_default();
+                    let delay = slot
+                        .backoff
+                        .as_mut()
+                        .map(|b| b.next_delay())
+                        .unwrap_or_default();
                     if let Some(h) = slot.hosts.as_mut() {
                         h.advance();
                     }
@@ -577,7 +586,8 @@ impl<C: Clock> Engine<C> {
             self.owners[c.index()] = Owner::Free;
         }
         if let Ok(mut store) = JournalStore::new(&mut self.journal, slot.journal_id) {
-            slot.session.disconnected(now, &mut store, reason, &mut self.out);
+            slot.session
+                .disconnected(now, &mut store, reason, &mut self.out);
         }
         let name = slot.session.config().name.as_str();
         for ev in self.out.events() {
@@ -590,7 +600,10 @@ impl<C: Clock> Engine<C> {
             let delay = if immediate {
                 Duration::ZERO
             } else {
-                slot.backoff.as_mut().map(|b| b.next_delay()).unwrap_or_default()
+                slot.backoff
+                    .as_mut()
+                    .map(|b| b.next_delay())
+                    .unwrap_or_default()
             };
             slot.next_connect = Some(UtcTimestamp::from_unix_nanos(
                 now.unix_nanos() + delay.as_nanos() as i64,
@@ -641,7 +654,9 @@ impl<C: Clock> Engine<C> {
             {
                 continue;
             }
-            let Some(at) = slot.next_connect else { continue };
+            let Some(at) = slot.next_connect else {
+                continue;
+            };
             if now.unix_nanos() < at.unix_nanos() {
                 continue;
             }
@@ -659,7 +674,11 @@ impl<C: Clock> Engine<C> {
                     tracing::info!(session = %slot.session.config().name, %addr, "connecting");
                 }
                 Err(e) => {
-                    let delay = slot.backoff.as_mut().map(|b| b.next_delay()).unwrap_or_default();
+                    let delay = slot
+                        .backoff
+                        .as_mut()
+                        .map(|b| b.next_delay())
+                        .unwrap_or_default();
                     slot.next_connect = Some(UtcTimestamp::from_unix_nanos(
                         now.unix_nanos() + delay.as_nanos() as i64,
                     ));
@@ -691,8 +710,14 @@ fn bind(
 ) -> Result<usize, DisconnectReason> {
     use crate::codec::tags;
     let h = msg.header();
-    let sender = h.get(tags::SENDER_COMP_ID).map(|f| f.value()).unwrap_or(b"");
-    let target = h.get(tags::TARGET_COMP_ID).map(|f| f.value()).unwrap_or(b"");
+    let sender = h
+        .get(tags::SENDER_COMP_ID)
+        .map(|f| f.value())
+        .unwrap_or(b"");
+    let target = h
+        .get(tags::TARGET_COMP_ID)
+        .map(|f| f.value())
+        .unwrap_or(b"");
     let begin = msg.begin_string();
     let i = slots
         .iter()

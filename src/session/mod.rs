@@ -119,6 +119,9 @@ pub struct Session {
     resend_range: Option<(u64, u64)>,
     /// We sent Logon with 141=Y and await the answer.
     sent_reset: bool,
+    /// The expected inbound number when the message being processed arrived
+    /// (the store may already count it as processed).
+    cur_expected: u64,
 }
 
 /// What the sequence checks decided.
@@ -171,6 +174,7 @@ impl Session {
             logout_deadline: zero,
             resend_range: None,
             sent_reset: false,
+            cur_expected: 1,
         })
     }
 
@@ -398,6 +402,7 @@ impl Session {
             let mut parser = self.parser.take().expect("parser is returned after use");
             let r = match parser.parse(&scratch) {
                 Ok(m) => {
+                    self.cur_expected = seq;
                     store.set_next_in(seq + 1, now, "held message processed")?;
                     self.process(now, &m, store, app, out, true)
                 }
@@ -424,7 +429,9 @@ impl Session {
         held: bool,
     ) -> R {
         let msg_type = msg.msg_type();
-        let Ok(seq) = msg.seq_num() else {
+        // Anywhere in the message: a header field out of place is the
+        // validator's to reject (373=14), with this number as RefSeqNum.
+        let Some(Ok(seq)) = msg.get(tags::MSG_SEQ_NUM).map(|f| f.as_u64()) else {
             // No usable MsgSeqNum: nothing can be sequenced or referenced.
             self.on_garbled(now, out);
             return Ok(());
@@ -460,7 +467,8 @@ impl Session {
         // Journal on arrival: in-order messages advance the counter.
         let is_seq_reset = msg_type == MsgType::SequenceReset.as_bytes();
         if !held {
-            let advances = seq == store.next_in() && !is_seq_reset;
+            self.cur_expected = store.next_in();
+            let advances = seq == self.cur_expected && !is_seq_reset;
             store.record_in(seq, msg_type, now, msg.as_bytes(), advances)?;
         }
 
@@ -579,7 +587,7 @@ impl Session {
             self.send_logout(now, store, out, None)?;
             return Ok(Verify::Stop);
         }
-        let expected = store.next_in();
+        let expected = self.cur_expected;
         if check_high && seq > expected {
             if self.hold.hold(seq, msg.as_bytes()) {
                 self.core.counters.queued += 1;

@@ -669,10 +669,6 @@ fn role_specific_keys_are_checked() {
             "config/venue.toml: session[0] (name \"LP1\").listen: not allowed for an initiator".into(),
         ),
         (
-            with_initiator("application = \"echo\"\n"),
-            "config/venue.toml: session[0] (name \"LP1\").application: not allowed for an initiator".into(),
-        ),
-        (
             with_initiator("allowed_addresses = [\"127.0.0.1\"]\n"),
             "config/venue.toml: session[0] (name \"LP1\").allowed_addresses: not allowed for an initiator".into(),
         ),

@@ -104,13 +104,6 @@ pub(super) fn parse(
     }
     let role = t.choice("role", &Role::NAMES, Role::Initiator)?;
     let (listen, connect, allowed_addresses) = addresses(&t, role)?;
-    if role == Role::Initiator && t.has("application") {
-        return Err(t.error(
-            "application",
-            value_span(&t, "application"),
-            "not allowed for an initiator: only an acceptor runs an application",
-        ));
-    }
     if role == Role::Acceptor && t.has("reconnect") {
         return Err(t.error(
             "reconnect",

@@ -12,6 +12,9 @@
 //! The QuickFIX peer is `tools/qfpeer`, built here with `tools/qfpeer/build.sh`.
 //! Missing libquickfix-dev fails the test (`.ci/run` installs it).
 
+// Deadlines for child processes are wall-clock by nature.
+#![allow(clippy::disallowed_methods)]
+
 mod common;
 
 use common::TempDir;

@@ -153,10 +153,7 @@ const NANOS: i64 = 1_000_000_000;
 
 fn decoder_for(dict: &Dictionary, message_size_max: usize) -> Decoder {
     Decoder::new(
-        Framer::new(FramerConfig {
-            message_size_max,
-            ..FramerConfig::default()
-        }),
+        Framer::new(FramerConfig { message_size_max }),
         Parser::new(
             dict.parse_spec().clone(),
             crate::codec::parse::FIELDS_MAX_DEFAULT,

@@ -127,6 +127,7 @@ impl Core {
     }
 
     /// Business Message Reject (j).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn business_reject(
         &mut self,
         now: UtcTimestamp,

@@ -49,7 +49,15 @@ start_peer() {
   "$bin" --role "$role" --port "$PORT" --sender $sender --target $target \
     --dir "$dir" --dict "$dict" "$@" >>"$dir.out" 2>&1 &
   printf -v "$var" '%s' "$!"
+  PIDS+=("$!")
 }
+
+# On any exit, kill -9 the peers this script started that are still running.
+PIDS=()
+cleanup() { local p; for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done; }
+# forget PID: the pid has been reaped; never signal it again (it may be reused).
+forget() { local p keep=(); for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done; PIDS=("${keep[@]}"); }
+trap cleanup EXIT
 
 wait_listening() {
   local deadline=$((SECONDS + 10))
@@ -70,6 +78,7 @@ wait_exit() {
     sleep 0.05
   done
   wait "$pid" || rc=$?
+  forget "$pid"
   [ "$rc" -eq 0 ] || fail "$label exited with $rc"
 }
 
@@ -102,17 +111,18 @@ check_received() {
     }' "$1" || fail "$1 does not hold every id with prefix $2 exactly once"
 }
 
-# wait_done DIR ACCPID INIPID: until both peers printed DONE (or one exited without).
+# wait_done DIR ACCPID INIPID: until both peers printed DONE. Returns early when
+# one exited without DONE (wait_exit then reports its exit code).
 wait_done() {
   local dir=$1 deadline=$((SECONDS + TIMEOUT)) a i
   while :; do
     a=0; i=0
     grep -q '^DONE$' "$dir/acc.out" 2>/dev/null && a=1
     grep -q '^DONE$' "$dir/ini.out" 2>/dev/null && i=1
-    [ $a -eq 1 ] && [ $i -eq 1 ] && return
-    { [ $a -eq 1 ] || kill -0 "$2" 2>/dev/null; } || return
-    { [ $i -eq 1 ] || kill -0 "$3" 2>/dev/null; } || return
-    [ $SECONDS -lt $deadline ] || return
+    [ $a -eq 1 ] && [ $i -eq 1 ] && return 0
+    { [ $a -eq 1 ] || kill -0 "$2" 2>/dev/null; } || return 0
+    { [ $i -eq 1 ] || kill -0 "$3" 2>/dev/null; } || return 0
+    [ $SECONDS -lt $deadline ] || fail "$dir: the peers did not both print DONE within ${TIMEOUT}s (acceptor DONE=$a, initiator DONE=$i)"
     sleep 0.02
   done
 }
@@ -139,6 +149,7 @@ phase() {
     wait_lines "$vdir/sent" $((N * 3 / 10))
     kill -9 "$vpid"
     wait "$vpid" 2>/dev/null || true
+    forget "$vpid"
     victim="killed the $kill at $(wc -l <"$vdir/sent") sends, $(wc -l <"$vdir/received") receipts"
     if [ "$kill" = initiator ]; then
       start_peer ini initiator "$dir/ini" "${ini_args[@]}"
@@ -171,6 +182,7 @@ crash_phase() {
   wait_listening
   QFPEER_KILL_AT_INDEX=$k start_peer ini initiator "$dir/ini" --send "$N" --id-prefix I --expect "$N"
   { wait "$ini"; } 2>/dev/null || rc=$?
+  forget "$ini"
   [ "$rc" -eq 137 ] || fail "crash-before-send: the initiator exited with $rc, expected 137 (SIGKILL)"
   [ "$(tail -n 1 "$dir/ini/sent" | cut -d' ' -f1)" = "$k" ] || fail "crash-before-send: sent does not end at $k"
   start_peer ini initiator "$dir/ini" --send "$N" --id-prefix I --expect "$N"

@@ -44,7 +44,11 @@ fn acceptor_answers_logon_with_the_counterpartys_heartbeat_interval() {
     assert_eq!(h.session.state(), State::AwaitingLogon);
     h.send("A", "98=0|108=6|");
     let logon = h.expect_exact("35=A|34=1|49=ISLD|52=*|56=TW44|98=0|108=6|");
-    assert_eq!(logon.field(52), "20260102-10:00:00.000", "SendingTime in ms");
+    assert_eq!(
+        logon.field(52),
+        "20260102-10:00:00.000",
+        "SendingTime in ms"
+    );
     h.expect_none();
     assert_eq!(h.session.state(), State::Active);
     assert_eq!(h.session.heartbeat_secs(), 6);
@@ -117,6 +121,16 @@ fn initiator_reset_on_logon_sends_reset_seq_num_flag() {
     assert_eq!(h.session.state(), State::Active);
     assert_eq!((h.store.next_out(), h.store.next_in()), (2, 2));
     assert_eq!(h.store.changes, ["reset: reset_on_logon"]);
+    // The event says the numbers were reset, as on the acceptor's side
+    // (regression: it said `reset: false` when the initiator reset).
+    assert!(
+        h.events.contains(&Event::LoggedOn {
+            reset: true,
+            heartbeat_secs: 30
+        }),
+        "{:?}",
+        h.events
+    );
 }
 
 /// A Logon with 141=Y in the middle of a session resets it: the answer is
@@ -392,7 +406,11 @@ fn heartbeat_when_idle() {
         h.expect_none();
         h.advance_ms(100);
         let hb = h.expect("35=0|34=2|");
-        assert_eq!(hb.get(112), None, "an unsolicited Heartbeat has no TestReqID");
+        assert_eq!(
+            hb.get(112),
+            None,
+            "an unsolicited Heartbeat has no TestReqID"
+        );
         h.send("0", "");
         h.advance(3); // t = 9
         h.send_app("D", &[(11, "X")]);
@@ -593,6 +611,66 @@ fn chunked_resend_requests() {
     h.expect_connected();
 }
 
+/// When the hold queue (`resend.queue_capacity`) is full, a further
+/// message is dropped (counted, `Ignored::QueueFull`); the counterparty's
+/// resend, which runs to its last message (EndSeqNo 0), brings it again,
+/// and the copies of what was already processed are ignored.
+#[test]
+fn full_hold_queue_drops_and_the_resend_brings_it_again() {
+    let mut h = Harness::acceptor(|c| c.resend.queue_capacity = 2);
+    h.establish(30);
+    h.send_at(5, "D", ORDER);
+    h.expect("35=2|7=2|16=0|");
+    h.send("D", ORDER); // 6: held
+    h.send("D", ORDER); // 7: no room
+    h.expect_none();
+    assert!(h.events.contains(&Event::Ignored(Ignored::QueueFull)));
+    assert_eq!(h.session.counters().queue_overflows, 1);
+    for seq in 2..=7 {
+        h.send_at(seq, "D", &format!("{RESENT}{ORDER}"));
+    }
+    h.expect_none();
+    assert_eq!(h.app.seqs(), [2, 3, 4, 5, 6, 7]);
+    assert_eq!(h.session.counters().duplicates, 2, "5 and 6 came twice");
+    assert_eq!(h.store.next_in(), 8);
+    h.expect_connected();
+}
+
+/// A ResendRequest that itself reveals a gap is served first, then the
+/// gap is asked for.
+#[test]
+fn resend_request_above_the_expected_number_is_served_then_the_gap_asked() {
+    let mut h = Harness::acceptor(|_| {});
+    h.establish(30);
+    h.send_app("D", &[(11, "a")]); // 2
+    h.take_output();
+    h.send_at(4, "2", "7=2|16=0|");
+    h.expect("35=D|34=2|43=Y|11=a|");
+    h.expect("35=2|34=3|7=2|16=0|");
+    h.expect_none();
+    h.send_at(2, "4", "43=Y|122=<TIME>|36=5|123=Y|");
+    assert_eq!(h.store.next_in(), 5);
+    h.send("1", "112=ok|");
+    h.expect("35=0|34=4|112=ok|");
+    h.expect_connected();
+}
+
+/// A session Reject from the counterparty is counted and reported, not
+/// answered (7_ReceiveRejectMessage).
+#[test]
+fn received_reject_is_reported() {
+    both_roles(|mut h| {
+        h.establish(30);
+        h.send("3", "45=1|");
+        h.expect_none();
+        assert!(h.events.contains(&Event::RejectReceived { ref_seq: 1 }));
+        assert_eq!(h.session.counters().rejects_received, 1);
+        assert_eq!(h.store.next_in(), 3);
+        h.send("5", "");
+        h.expect("35=5|34=2|");
+    });
+}
+
 // ---- Serving ResendRequests ----------------------------------------------
 
 /// Application messages are resent with PossDupFlag=Y, OrigSendingTime =
@@ -618,7 +696,10 @@ fn resend_request_resends_application_messages_with_poss_dup() {
             assert_eq!(again.field(52), now, "a new SendingTime");
             assert_eq!(again.get(11), orig.get(11));
             assert_eq!(again.get(55), orig.get(55));
-            assert_eq!(again.tags(), [8, 9, 35, 34, 43, 49, 52, 56, 122, 11, 55, 10]);
+            assert_eq!(
+                again.tags(),
+                [8, 9, 35, 34, 43, 49, 52, 56, 122, 11, 55, 10]
+            );
         }
         h.expect_none();
         assert!(h.events.contains(&Event::ResendServed {
@@ -888,10 +969,16 @@ fn msg_seq_num_too_low_without_poss_dup_logs_out() {
 #[test]
 fn invalid_messages_are_rejected_from_the_dictionary() {
     let cases: &[(&str, &str)] = &[
-        ("35=0|{H}999=HI|", "58=Invalid tag number|371=999|372=0|373=0"),
+        (
+            "35=0|{H}999=HI|",
+            "58=Invalid tag number|371=999|372=0|373=0",
+        ),
         ("35=0|{H}0=HI|", "58=Invalid tag number|371=0|372=0|373=0"),
         ("35=0|{H}-1=HI|", "58=Invalid tag number|371=-1|372=0|373=0"),
-        ("35=0|{H}5000=HI|", "58=Invalid tag number|371=5000|372=0|373=0"),
+        (
+            "35=0|{H}5000=HI|",
+            "58=Invalid tag number|371=5000|372=0|373=0",
+        ),
         (
             "35=0|34={S}|49=TW44|52=<TIME>|",
             "58=Required tag missing|371=56|372=0|373=1",
@@ -934,7 +1021,8 @@ fn invalid_messages_are_rejected_from_the_dictionary() {
         let header = format!("34={seq}|49=TW44|52=<TIME>|56=ISLD|");
         let text = format!(
             "8=FIX.4.4|{}",
-            body.replace("{H}", &header).replace("{S}", &seq.to_string())
+            body.replace("{H}", &header)
+                .replace("{S}", &seq.to_string())
         );
         h.recv(&text);
         h.expect_exact(&format!(
@@ -963,9 +1051,7 @@ fn unsupported_application_message_gets_business_reject() {
         "8",
         "37=id|17=id|150=0|39=0|55=WLRI|54=1|151=100|14=0|6=0.0|",
     );
-    h.expect_exact(
-        "35=j|34=2|49=ISLD|52=*|56=TW44|45=2|58=Unsupported Message Type|372=8|380=3|",
-    );
+    h.expect_exact("35=j|34=2|49=ISLD|52=*|56=TW44|45=2|58=Unsupported Message Type|372=8|380=3|");
     h.expect_connected();
 
     let mut h = Harness::acceptor(|_| {});
@@ -1236,7 +1322,9 @@ fn lost_store_with_auto_policy_continues_at_the_expected_number() {
     h.expect("35=A|34=1|");
     h.send("5", "58=MsgSeqNum too low, expecting 1083 but received 1|");
     h.expect_none();
-    assert!(h.events.contains(&Event::SeqTooLowRecovered { from: 2, to: 1083 }));
+    assert!(h
+        .events
+        .contains(&Event::SeqTooLowRecovered { from: 2, to: 1083 }));
     h.expect_disconnect(DisconnectReason::PeerSaysSeqTooLow {
         expected: 1083,
         received: 1,
@@ -1323,7 +1411,11 @@ fn journal_store_end_to_end() {
     h.send("2", "7=2|16=4|");
     for o in &orders {
         let again = h.expect("35=D|43=Y|");
-        assert_eq!(again.get(122), o.get(52), "served from the reopened journal");
+        assert_eq!(
+            again.get(122),
+            o.get(52),
+            "served from the reopened journal"
+        );
     }
     h.expect_none();
 }

@@ -201,11 +201,8 @@ impl Application for Recorder {
     ) -> Verdict {
         let t = String::from_utf8_lossy(msg.msg_type()).into_owned();
         self.delivered.push((msg.seq_num().unwrap_or(0), t.clone()));
-        self.poss_dup.push(
-            msg.header()
-                .get(43)
-                .is_some_and(|f| f.value() == b"Y"),
-        );
+        self.poss_dup
+            .push(msg.header().get(43).is_some_and(|f| f.value() == b"Y"));
         if self.unsupported.contains(&t.as_str()) {
             Verdict::Unsupported
         } else if self.rejected.contains(&t.as_str()) {
@@ -316,6 +313,7 @@ impl<S: SessionStore, A: Application> Harness<S, A> {
 
     /// The connection drops for `reason` (the runtime noticed).
     pub fn drop_connection(&mut self, reason: DisconnectReason) {
+        self.disconnect = Some(reason);
         self.session
             .disconnected(self.now, &mut self.store, reason, &mut self.out);
         self.harvest();
@@ -359,7 +357,10 @@ impl<S: SessionStore, A: Application> Harness<S, A> {
                     len
                 }
                 Decoded::NeedMore => {
-                    panic!("an incomplete message in the test input: {}", show(&bytes[at..]))
+                    panic!(
+                        "an incomplete message in the test input: {}",
+                        show(&bytes[at..])
+                    )
                 }
                 Decoded::Garbled { skip, .. } | Decoded::Unparseable { skip, .. } => {
                     self.session.on_garbled(self.now, &mut self.out);
@@ -500,14 +501,17 @@ impl<S: SessionStore, A: Application> Harness<S, A> {
         let have: Vec<&(Tag, String)> = got
             .fields
             .iter()
-            .filter(|(t, _)| !matches!(t, 8 | 9 | 10))
+            .filter(|(t, _)| !(8..=10).contains(t))
             .collect();
         let same = want.len() == have.len()
             && want
                 .iter()
                 .zip(&have)
                 .all(|((wt, wv), (ht, hv))| wt == ht && (wv == "*" || wv == hv));
-        assert!(same, "expected exactly\n  {spec}\nbut the session wrote\n  {got:?}");
+        assert!(
+            same,
+            "expected exactly\n  {spec}\nbut the session wrote\n  {got:?}"
+        );
         got
     }
 

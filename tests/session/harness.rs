@@ -255,6 +255,7 @@ pub struct Harness<S: SessionStore = MemoryStore, A: Application = Recorder> {
     pub disconnect: Option<DisconnectReason>,
     out: Outbox,
     decoder: Decoder,
+    inbuf: Vec<u8>,
     pending: VecDeque<Out>,
 }
 
@@ -296,6 +297,7 @@ impl<S: SessionStore, A: Application> Harness<S, A> {
             disconnect: None,
             out: Outbox::default(),
             decoder: Decoder::default(),
+            inbuf: Vec::new(),
             pending: VecDeque::new(),
         }
     }
@@ -306,6 +308,7 @@ impl<S: SessionStore, A: Application> Harness<S, A> {
     pub fn connect(&mut self) {
         self.disconnect = None;
         self.decoder = Decoder::default();
+        self.inbuf.clear();
         self.session
             .connected(self.now, &mut self.store, &mut self.out);
         self.harvest();
@@ -324,6 +327,7 @@ impl<S: SessionStore, A: Application> Harness<S, A> {
     pub fn recv(&mut self, text: &str) {
         let bytes = fix(&substitute_time(text, self.now));
         self.feed(&bytes);
+        assert_eq!(self.unread_input(), 0, "a whole message: {text}");
     }
 
     /// The counterparty sends its next message: `35=msg_type`, its next
@@ -341,11 +345,14 @@ impl<S: SessionStore, A: Application> Harness<S, A> {
         self.recv(&text);
     }
 
-    /// Raw bytes from the counterparty, through the decoder.
+    /// Raw bytes from the counterparty, through the decoder. Bytes that do
+    /// not yet make a whole message wait for the next call, as in a receive
+    /// loop.
     pub fn feed(&mut self, bytes: &[u8]) {
+        self.inbuf.extend_from_slice(bytes);
         let mut at = 0;
-        while at < bytes.len() {
-            let step = match self.decoder.decode(&bytes[at..]) {
+        while at < self.inbuf.len() {
+            let step = match self.decoder.decode(&self.inbuf[at..]) {
                 Decoded::Message(msg, len) => {
                     self.session.on_message(
                         self.now,
@@ -356,12 +363,7 @@ impl<S: SessionStore, A: Application> Harness<S, A> {
                     );
                     len
                 }
-                Decoded::NeedMore => {
-                    panic!(
-                        "an incomplete message in the test input: {}",
-                        show(&bytes[at..])
-                    )
-                }
+                Decoded::NeedMore => break,
                 Decoded::Garbled { skip, .. } | Decoded::Unparseable { skip, .. } => {
                     self.session.on_garbled(self.now, &mut self.out);
                     skip
@@ -370,6 +372,12 @@ impl<S: SessionStore, A: Application> Harness<S, A> {
             at += step;
             self.harvest();
         }
+        self.inbuf.drain(..at);
+    }
+
+    /// Input bytes waiting for the rest of a message.
+    pub fn unread_input(&self) -> usize {
+        self.inbuf.len()
     }
 
     /// One timer tick at the current time.
@@ -523,6 +531,11 @@ impl<S: SessionStore, A: Application> Harness<S, A> {
             "unexpected output: {:#?}",
             self.pending
         );
+    }
+
+    /// The next message written and not yet asserted, if any.
+    pub fn next_output(&mut self) -> Option<Out> {
+        self.pending.pop_front()
     }
 
     /// Everything written and not yet asserted (consumed).

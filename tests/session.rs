@@ -305,10 +305,14 @@ fn logon_timeout() {
 }
 
 /// A Logon that cannot be accepted is not answered; the connection is
-/// dropped with a reason saying why (1c, 1d, 1e).
+/// dropped with a reason saying why (no HeartBtInt; 1c, 1d, 1e).
 #[test]
 fn unacceptable_first_messages_drop_the_connection() {
-    let cases: [(&str, DisconnectReason); 5] = [
+    let cases: [(&str, DisconnectReason); 6] = [
+        (
+            "8=FIX.4.4|35=A|34=1|49=TW44|52=<TIME>|56=ISLD|98=0|",
+            DisconnectReason::BadLogon("invalid Logon message"),
+        ),
         (
             "8=FIX.4.4|35=A|34=1|49=WT|52=<TIME>|56=ISLD|98=0|108=30|",
             DisconnectReason::BadLogon("CompID problem"),
@@ -567,6 +571,30 @@ fn gap_fill_releases_held_messages() {
     h.expect_connected();
 }
 
+/// A second gap found while the first is being filled is asked for once
+/// the first request is complete, from the first number still missing.
+#[test]
+fn second_gap_is_requested_after_the_first_is_filled() {
+    let mut h = Harness::acceptor(|_| {});
+    h.establish(30);
+    h.send_at(4, "D", ORDER); // 2..3 missing
+    h.expect("35=2|34=2|7=2|16=0|");
+    h.send_at(7, "D", ORDER); // 5..6 missing too: held, no request yet
+    h.expect_none();
+    h.send_at(2, "D", &format!("{RESENT}{ORDER}"));
+    h.send_at(3, "D", &format!("{RESENT}{ORDER}"));
+    // 4 is processed from the hold; 7 is still ahead of 5.
+    h.expect("35=2|34=3|7=5|16=0|");
+    assert_eq!(h.app.seqs(), [2, 3, 4]);
+    h.send_at(4, "D", &format!("{RESENT}{ORDER}")); // a copy: ignored
+    h.send_at(5, "D", &format!("{RESENT}{ORDER}"));
+    h.send_at(6, "D", &format!("{RESENT}{ORDER}"));
+    assert_eq!(h.app.seqs(), [2, 3, 4, 5, 6, 7]);
+    h.expect_none();
+    assert_eq!(h.store.next_in(), 8);
+    h.expect_connected();
+}
+
 /// A message with PossDupFlag=Y and a number already processed is ignored
 /// silently (2e_PossDupAlreadyReceived); the application sees it once.
 #[test]
@@ -588,7 +616,8 @@ fn poss_dup_duplicates_are_ignored() {
 
 /// With `resend.request_chunk` set, a large gap is asked for in chunks:
 /// each next chunk once the previous one is filled; a remainder that fits
-/// in one chunk is asked with EndSeqNo 0, as without chunking.
+/// in one chunk is asked with EndSeqNo 0, as without chunking (QuickFIX/Go
+/// does the same).
 #[test]
 fn chunked_resend_requests() {
     let mut h = Harness::acceptor(|c| c.resend.request_chunk = 3);
@@ -715,6 +744,41 @@ fn resend_request_resends_application_messages_with_poss_dup() {
         assert_eq!(h.store.sent().len(), 4, "copies are not stored");
         assert_eq!(h.session.counters().resent, 3);
     });
+}
+
+/// A resent copy keeps the original's other header fields (here
+/// DeliverToCompID and PossResend) and its body byte for byte.
+#[test]
+fn resent_copy_keeps_other_header_fields_and_the_body() {
+    let mut h = Harness::acceptor(|_| {});
+    h.establish(30);
+    let seq = h
+        .session
+        .send(
+            h.now,
+            &mut h.store,
+            &mut fixrail::session::Outbox::default(),
+            b"D",
+            &[(97, b"Y"), (128, b"DESK")],
+            &mut |w: &mut fixrail::codec::MessageWriter<'_>| {
+                w.str(11, b"X1").str(38, b"100").str(58, b"two words");
+            },
+        )
+        .unwrap();
+    assert_eq!(seq, 2);
+    let original = h.store.sent().last().unwrap().1.clone();
+    h.advance(3);
+    h.send("2", "7=2|16=2|");
+    let again = h.expect("35=D|34=2|43=Y|97=Y|128=DESK|");
+    assert_eq!(
+        again.tags(),
+        [8, 9, 35, 34, 43, 49, 52, 56, 97, 122, 128, 11, 38, 58, 10]
+    );
+    let body = |raw: &[u8]| {
+        let s = String::from_utf8_lossy(raw).into_owned();
+        s[s.find("\u{1}11=").unwrap()..s.find("\u{1}10=").unwrap()].to_string()
+    };
+    assert_eq!(body(&again.raw), body(&original));
 }
 
 /// Admin messages are never resent: a run of them becomes one
@@ -1113,6 +1177,28 @@ fn sending_time_out_of_range_rejects_and_logs_out() {
     h.expect("35=0|112=ok|");
 }
 
+/// The CompID and SendingTime checks apply to an initiator as well.
+#[test]
+fn comp_id_and_sending_time_checks_in_both_roles() {
+    for bad in [
+        "49=WT|52=<TIME>|56={us}|",
+        "49={them}|52=<TIME-121>|56={us}|",
+    ] {
+        both_roles(|mut h| {
+            h.establish(30);
+            let header = bad
+                .replace("{us}", &h.peer.target)
+                .replace("{them}", &h.peer.comp_id);
+            h.recv(&format!("8=FIX.4.4|35=1|34=2|{header}112=x|"));
+            let reject = h.expect("35=3|34=2|45=2|372=1|");
+            assert!(matches!(reject.field(373), "9" | "10"), "{reject:?}");
+            h.expect("35=5|34=3|");
+            h.expect_none();
+            assert_eq!(h.session.state(), State::LogoutSent);
+        });
+    }
+}
+
 /// A message with another BeginString after Logon is answered with Logout
 /// "Incorrect BeginString"; the connection closes when the Logout is
 /// answered or times out (2i_BeginStringValueUnexpected).
@@ -1213,6 +1299,19 @@ fn our_logout_times_out() {
         h.advance_ms(100);
         h.expect_none();
         h.expect_disconnect(DisconnectReason::LogoutTimeout);
+    });
+}
+
+/// A Logout asked for before the Logon is exchanged just closes the
+/// connection.
+#[test]
+fn logout_before_logon_closes() {
+    both_roles(|mut h| {
+        h.connect();
+        h.take_output();
+        h.logout(Some("shutting down"));
+        h.expect_none();
+        h.expect_disconnect(DisconnectReason::Shutdown);
     });
 }
 

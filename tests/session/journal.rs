@@ -40,7 +40,7 @@ fn journal_store_end_to_end() {
         h.expect_none();
         assert_eq!(h.store.next_out(), 8);
         let next_in = h.store.next_in();
-        assert_eq!(next_in, h.peer.next_seq);
+        assert_eq!((next_in, h.peer.next_seq), (7, 7));
         h.drop_connection(DisconnectReason::Io(ErrorKind::ConnectionReset));
         (orders, next_in)
     };

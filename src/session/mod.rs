@@ -21,7 +21,6 @@
 pub mod app;
 mod core;
 mod outbox;
-pub mod schedule;
 mod store;
 mod types;
 
@@ -119,9 +118,10 @@ pub struct Session {
     resend_range: Option<(u64, u64)>,
     /// We sent Logon with 141=Y and await the answer.
     sent_reset: bool,
-    /// The expected inbound number when the message being processed arrived
-    /// (the store may already count it as processed).
-    cur_expected: u64,
+    /// The inbound number expected before the message being processed was
+    /// journaled (journaling an in-sequence message advances the store's
+    /// counter, so the sequence checks cannot read it from the store).
+    expected_in: u64,
 }
 
 /// What the sequence checks decided.
@@ -174,7 +174,7 @@ impl Session {
             logout_deadline: zero,
             resend_range: None,
             sent_reset: false,
-            cur_expected: 1,
+            expected_in: 1,
         })
     }
 
@@ -402,7 +402,6 @@ impl Session {
             let mut parser = self.parser.take().expect("parser is returned after use");
             let r = match parser.parse(&scratch) {
                 Ok(m) => {
-                    self.cur_expected = seq;
                     store.set_next_in(seq + 1, now, "held message processed")?;
                     self.process(now, &m, store, app, out, true)
                 }
@@ -429,9 +428,9 @@ impl Session {
         held: bool,
     ) -> R {
         let msg_type = msg.msg_type();
-        // Anywhere in the message: a header field out of place is the
-        // validator's to reject (373=14), with this number as RefSeqNum.
-        let Some(Ok(seq)) = msg.get(tags::MSG_SEQ_NUM).map(|f| f.as_u64()) else {
+        // Looked up anywhere, not only in the header: a MsgSeqNum placed
+        // after a body field is still sequenced, then rejected (373=14).
+        let Ok(seq) = msg.require(tags::MSG_SEQ_NUM).and_then(|f| f.as_u64()) else {
             // No usable MsgSeqNum: nothing can be sequenced or referenced.
             self.on_garbled(now, out);
             return Ok(());
@@ -464,11 +463,12 @@ impl Session {
             return self.on_logon(now, msg, seq, store, app, out);
         }
 
-        // Journal on arrival: in-order messages advance the counter.
+        // Journal on arrival: in-order messages advance the counter. A held
+        // message is next by construction (`drain` moved the counter).
+        self.expected_in = if held { seq } else { store.next_in() };
         let is_seq_reset = msg_type == MsgType::SequenceReset.as_bytes();
         if !held {
-            self.cur_expected = store.next_in();
-            let advances = seq == self.cur_expected && !is_seq_reset;
+            let advances = seq == store.next_in() && !is_seq_reset;
             store.record_in(seq, msg_type, now, msg.as_bytes(), advances)?;
         }
 
@@ -587,7 +587,7 @@ impl Session {
             self.send_logout(now, store, out, None)?;
             return Ok(Verify::Stop);
         }
-        let expected = self.cur_expected;
+        let expected = self.expected_in;
         if check_high && seq > expected {
             if self.hold.hold(seq, msg.as_bytes()) {
                 self.core.counters.queued += 1;
@@ -985,6 +985,8 @@ impl Session {
             let reply_reset = reset_flag;
             self.send_logon(now, store, out, reply_reset)?;
         }
+        // An initiator that sent 141=Y reset when it sent its Logon.
+        did_reset |= self.sent_reset;
         self.sent_reset = false;
         self.state = State::Active;
         self.core.logged_on = true;
@@ -997,9 +999,12 @@ impl Session {
         if let Some(Ok(next_expected)) =
             msg.get(tags::NEXT_EXPECTED_MSG_SEQ_NUM).map(|f| f.as_u64())
         {
-            let next_out = store.next_out();
-            if next_expected < next_out {
-                self.serve_range(now, store, out, next_expected, next_out - 1)?;
+            // Our Logon (the initiator's sent on connect, the acceptor's
+            // answer just now) is the last message we sent; it has been
+            // received and is not part of the resend.
+            let our_logon = store.next_out().saturating_sub(1);
+            if next_expected < our_logon {
+                self.serve_range(now, store, out, next_expected, our_logon - 1)?;
             }
         }
         if seq > expected && !reset_flag {

@@ -21,6 +21,7 @@
 pub mod app;
 mod core;
 mod outbox;
+pub mod schedule;
 mod store;
 mod types;
 

@@ -138,6 +138,13 @@ enum Owner {
 #[derive(Debug)]
 pub struct Engine<C: Clock> {
     net: Net,
+    inner: Inner<C>,
+}
+
+/// Everything but the transport, so the transport's event callback can
+/// borrow it while handing out `&mut Net`.
+#[derive(Debug)]
+struct Inner<C: Clock> {
     journal: Journal,
     slots: Vec<Slot>,
     owners: Vec<Owner>,
@@ -255,21 +262,24 @@ impl<C: Clock> Engine<C> {
             .collect();
         Ok(Engine {
             net,
-            journal,
-            slots,
-            owners: vec![Owner::Free; connections_max],
-            decoders,
-            listeners,
-            out: Outbox::default(),
-            clock,
-            idle: spec.idle,
-            shutting_down: None,
+            inner: Inner {
+                journal,
+                slots,
+                owners: vec![Owner::Free; connections_max],
+                decoders,
+                listeners,
+                out: Outbox::default(),
+                clock,
+                idle: spec.idle,
+                shutting_down: None,
+            },
         })
     }
 
     /// The address a listener is bound to (port 0 resolved).
     pub fn listen_addrs(&self) -> Vec<SocketAddr> {
-        self.listeners
+        self.inner
+            .listeners
             .iter()
             .filter_map(|(_, l)| self.net.local_addr(*l))
             .collect()
@@ -280,16 +290,16 @@ impl<C: Clock> Engine<C> {
     /// returns.
     pub fn run(&mut self, stop: &AtomicBool) -> Result<(), EngineError> {
         loop {
-            let now = self.clock.now();
-            if stop.load(Ordering::Relaxed) && self.shutting_down.is_none() {
+            let now = self.inner.clock.now();
+            if stop.load(Ordering::Relaxed) && self.inner.shutting_down.is_none() {
                 tracing::info!("shutdown requested: logging sessions out");
-                self.begin_shutdown(now);
+                self.inner.begin_shutdown(&mut self.net, now);
             }
-            if let Some(started) = self.shutting_down {
-                let all_down = self.slots.iter().all(|s| s.conn.is_none());
+            if let Some(started) = self.inner.shutting_down {
+                let slots = &self.inner.slots;
+                let all_down = slots.iter().all(|s| s.conn.is_none());
                 let waited = now.unix_nanos() - started.unix_nanos();
-                let limit = self
-                    .slots
+                let limit = slots
                     .iter()
                     .map(|s| s.session.config().logout_timeout_secs as i64)
                     .max()
@@ -302,39 +312,49 @@ impl<C: Clock> Engine<C> {
             }
             self.turn()?;
         }
-        for i in 0..self.slots.len() {
-            if let Some(c) = self.slots[i].conn {
+        for i in 0..self.inner.slots.len() {
+            if let Some(c) = self.inner.slots[i].conn {
                 self.net.close(c);
-                self.drop_conn(i, c, DisconnectReason::Shutdown);
+                self.inner.drop_conn(i, c, DisconnectReason::Shutdown);
             }
         }
-        self.journal.sync()?;
+        self.inner.journal.sync()?;
         tracing::info!("journal synced; stopped");
         Ok(())
     }
 
-    /// One turn of the loop: I/O, then timers.
+    /// One turn of the loop: I/O (each event handled inside the transport's
+    /// callback, while a closed connection's last bytes are still readable),
+    /// then timers.
     pub fn turn(&mut self) -> Result<(), EngineError> {
-        let timeout = match self.idle {
+        let timeout = match self.inner.idle {
             Idle::BusySpin => Duration::ZERO,
             Idle::Backoff => Duration::from_millis(1),
         };
-        let mut events = [None; 64];
-        let mut n = 0;
-        self.net.poll(Some(timeout), |_, ev| {
-            if n < events.len() {
-                events[n] = Some(ev);
-                n += 1;
-            }
-        })?;
-        for ev in events.iter().take(n).flatten() {
-            self.on_net_event(*ev);
-        }
-        self.timers();
+        let inner = &mut self.inner;
+        self.net
+            .poll(Some(timeout), |net, ev| inner.on_net_event(net, ev))?;
+        self.inner.timers(&mut self.net);
         Ok(())
     }
 
-    fn begin_shutdown(&mut self, now: UtcTimestamp) {
+    /// The session named `name`.
+    pub fn session(&self, name: &str) -> Option<&Session> {
+        self.inner
+            .slots
+            .iter()
+            .map(|s| &s.session)
+            .find(|s| s.config().name == name)
+    }
+
+    /// The journal directory.
+    pub fn journal_dir(&self) -> PathBuf {
+        self.inner.journal.dir().to_path_buf()
+    }
+}
+
+impl<C: Clock> Inner<C> {
+    fn begin_shutdown(&mut self, net: &mut Net, now: UtcTimestamp) {
         self.shutting_down = Some(now);
         for i in 0..self.slots.len() {
             let slot = &mut self.slots[i];
@@ -345,17 +365,17 @@ impl<C: Clock> Engine<C> {
                     Err(_) => continue,
                 };
                 slot.session.logout(now, None, &mut store, &mut self.out);
-                self.flush(i);
+                self.flush(net, i);
             }
         }
     }
 
-    fn on_net_event(&mut self, ev: NetEvent) {
+    fn on_net_event(&mut self, net: &mut Net, ev: NetEvent) {
         let now = self.clock.now();
         match ev {
             NetEvent::Accepted { conn, peer, .. } => {
                 if self.shutting_down.is_some() {
-                    self.net.close(conn);
+                    net.close(conn);
                     return;
                 }
                 self.owners[conn.index()] = Owner::Pending;
@@ -364,7 +384,7 @@ impl<C: Clock> Engine<C> {
                     self.slots[0].session.config().message_size_max,
                 );
                 tracing::debug!(%peer, "accepted");
-                self.read(conn, now);
+                self.read(net, conn, now);
             }
             NetEvent::Connected { conn } => {
                 let Owner::Session(i) = self.owners[conn.index()] else {
@@ -376,7 +396,7 @@ impl<C: Clock> Engine<C> {
                 if let Ok(mut store) = JournalStore::new(&mut self.journal, slot.journal_id) {
                     slot.session.connected(now, &mut store, &mut self.out);
                 }
-                self.flush(i);
+                self.flush(net, i);
             }
             NetEvent::ConnectFailed { conn, error } => {
                 let owner = std::mem::replace(&mut self.owners[conn.index()], Owner::Free);
@@ -403,10 +423,10 @@ impl<C: Clock> Engine<C> {
                     );
                 }
             }
-            NetEvent::Data { conn } => self.read(conn, now),
+            NetEvent::Data { conn } => self.read(net, conn, now),
             NetEvent::Closed { conn, reason } => {
                 // Whatever is still buffered is read first.
-                self.read(conn, now);
+                self.read(net, conn, now);
                 let owner = std::mem::replace(&mut self.owners[conn.index()], Owner::Free);
                 if let Owner::Session(i) = owner {
                     if self.slots[i].conn == Some(conn) {
@@ -428,22 +448,23 @@ impl<C: Clock> Engine<C> {
     }
 
     /// Decodes and dispatches everything buffered on `conn`.
-    fn read(&mut self, conn: ConnId, now: UtcTimestamp) {
+    fn read(&mut self, net: &mut Net, conn: ConnId, now: UtcTimestamp) {
         loop {
             let owner = self.owners[conn.index()];
-            if owner == Owner::Free || !self.net.is_live(conn) {
+            // Not `is_live`: a closed connection's last bytes are read too.
+            if owner == Owner::Free {
                 return;
             }
-            let rx = self.net.rx(conn);
+            let rx = net.rx(conn);
             if rx.is_empty() {
                 return;
             }
             let decoder = &mut self.decoders[conn.index()];
             let consumed = match decoder.decode(rx) {
                 Decoded::NeedMore => {
-                    if rx.len() >= self.net.rx_capacity() {
+                    if rx.len() >= net.rx_capacity() {
                         tracing::warn!("message larger than the receive buffer: closing");
-                        self.net.close(conn);
+                        net.close(conn);
                     }
                     return;
                 }
@@ -452,11 +473,11 @@ impl<C: Clock> Engine<C> {
                     match owner {
                         Owner::Session(i) => {
                             self.slots[i].session.on_garbled(now, &mut self.out);
-                            self.net.consume(conn, skip);
-                            self.flush(i);
+                            net.consume(conn, skip);
+                            self.flush(net, i);
                         }
                         _ => {
-                            self.net.close(conn);
+                            net.close(conn);
                             self.owners[conn.index()] = Owner::Free;
                         }
                     }
@@ -467,11 +488,11 @@ impl<C: Clock> Engine<C> {
                     match owner {
                         Owner::Session(i) => {
                             self.slots[i].session.on_garbled(now, &mut self.out);
-                            self.net.consume(conn, skip);
-                            self.flush(i);
+                            net.consume(conn, skip);
+                            self.flush(net, i);
                         }
                         _ => {
-                            self.net.close(conn);
+                            net.close(conn);
                             self.owners[conn.index()] = Owner::Free;
                         }
                     }
@@ -480,31 +501,29 @@ impl<C: Clock> Engine<C> {
                 Decoded::Message(msg, len) => {
                     let i = match owner {
                         Owner::Session(i) => i,
-                        Owner::Pending => {
-                            match bind(&mut self.slots, &msg, self.net.peer_addr(conn)) {
-                                Ok(i) => {
-                                    let slot = &mut self.slots[i];
-                                    slot.conn = Some(conn);
-                                    self.owners[conn.index()] = Owner::Session(i);
-                                    if let Ok(mut store) =
-                                        JournalStore::new(&mut self.journal, slot.journal_id)
-                                    {
-                                        slot.session.connected(now, &mut store, &mut self.out);
-                                    }
-                                    i
+                        Owner::Pending => match bind(&mut self.slots, &msg, net.peer_addr(conn)) {
+                            Ok(i) => {
+                                let slot = &mut self.slots[i];
+                                slot.conn = Some(conn);
+                                self.owners[conn.index()] = Owner::Session(i);
+                                if let Ok(mut store) =
+                                    JournalStore::new(&mut self.journal, slot.journal_id)
+                                {
+                                    slot.session.connected(now, &mut store, &mut self.out);
                                 }
-                                Err(reason) => {
-                                    tracing::warn!(
-                                        peer = ?self.net.peer_addr(conn),
-                                        %reason,
-                                        "connection refused"
-                                    );
-                                    self.net.close(conn);
-                                    self.owners[conn.index()] = Owner::Free;
-                                    return;
-                                }
+                                i
                             }
-                        }
+                            Err(reason) => {
+                                tracing::warn!(
+                                    peer = ?net.peer_addr(conn),
+                                    %reason,
+                                    "connection refused"
+                                );
+                                net.close(conn);
+                                self.owners[conn.index()] = Owner::Free;
+                                return;
+                            }
+                        },
                         Owner::Free => return,
                     };
                     let slot = &mut self.slots[i];
@@ -522,8 +541,8 @@ impl<C: Clock> Engine<C> {
                 }
             };
             let (i, len) = consumed;
-            self.net.consume(conn, len);
-            self.flush(i);
+            net.consume(conn, len);
+            self.flush(net, i);
         }
     }
 
@@ -532,13 +551,13 @@ impl<C: Clock> Engine<C> {
     }
 
     /// Writes the outbox to session `i`'s connection and handles its events.
-    fn flush(&mut self, i: usize) {
+    fn flush(&mut self, net: &mut Net, i: usize) {
         let now = self.clock.now();
         let slot = &mut self.slots[i];
         let name = slot.session.config().name.as_str();
         if let Some(c) = slot.conn {
             if !self.out.bytes().is_empty() {
-                if let Err(e) = self.net.send(c, self.out.bytes()) {
+                if let Err(e) = net.send(c, self.out.bytes()) {
                     tracing::warn!(session = %name, error = %e, "send failed");
                     if matches!(e, crate::net::SendError::WouldOverflow { .. }) {
                         self.out.set_disconnect(DisconnectReason::SlowConsumer);
@@ -565,7 +584,7 @@ impl<C: Clock> Engine<C> {
         let disconnect = self.out.disconnect();
         self.out.clear();
         if let (Some(reason), Some(c)) = (disconnect, slot.conn) {
-            self.net.close_after_flush(c);
+            net.close_after_flush(c);
             self.drop_conn(i, c, reason);
         }
     }
@@ -608,7 +627,7 @@ impl<C: Clock> Engine<C> {
         }
     }
 
-    fn timers(&mut self) {
+    fn timers(&mut self, net: &mut Net) {
         let now = self.clock.now();
         for i in 0..self.slots.len() {
             // Schedule: once a second.
@@ -630,7 +649,7 @@ impl<C: Clock> Engine<C> {
                         slot.session
                             .logout(now, Some("End of session"), &mut store, &mut self.out);
                     }
-                    self.flush(i);
+                    self.flush(net, i);
                     continue;
                 }
             }
@@ -639,7 +658,7 @@ impl<C: Clock> Engine<C> {
                 if let Ok(mut store) = JournalStore::new(&mut self.journal, slot.journal_id) {
                     slot.session.on_tick(now, &mut store, &mut self.out);
                 }
-                self.flush(i);
+                self.flush(net, i);
                 continue;
             }
             // Initiator: connect when due, in schedule, not halted.
@@ -658,7 +677,7 @@ impl<C: Clock> Engine<C> {
                 continue;
             }
             let addr = slot.hosts.as_ref().expect("initiator").current();
-            match self.net.connect(addr) {
+            match net.connect(addr) {
                 Ok(c) => {
                     slot.conn = Some(c);
                     slot.connecting = true;
@@ -683,19 +702,6 @@ impl<C: Clock> Engine<C> {
                 }
             }
         }
-    }
-
-    /// The session named `name`.
-    pub fn session(&self, name: &str) -> Option<&Session> {
-        self.slots
-            .iter()
-            .map(|s| &s.session)
-            .find(|s| s.config().name == name)
-    }
-
-    /// The journal directory.
-    pub fn journal_dir(&self) -> PathBuf {
-        self.journal.dir().to_path_buf()
     }
 }
 

@@ -453,3 +453,125 @@ fn journal_appends_do_not_allocate() {
     drop(journal);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Answers every NewOrderSingle with an ExecutionReport on the same session:
+/// the shape of an order-to-ack exchange, through `Responder::send`.
+struct AckApp;
+
+impl fixrail::session::Application for AckApp {
+    fn on_message(
+        &mut self,
+        _now: UtcTimestamp,
+        msg: &fixrail::codec::Message<'_>,
+        _dict: &fixrail::dictionary::Dictionary,
+        tx: &mut fixrail::session::Responder<'_>,
+    ) -> fixrail::session::Verdict {
+        let id = msg.get(CL_ORD_ID).map(|f| f.value()).unwrap_or(b"");
+        let sent = tx.send(b"8", &[], &mut |w| {
+            w.str(ORDER_ID, id)
+                .str(CL_ORD_ID, id)
+                .str(EXEC_ID, id)
+                .char(EXEC_TYPE, b'0')
+                .char(ORD_STATUS, b'0')
+                .str(SYMBOL, b"EUR/USD")
+                .char(SIDE, b'1')
+                .uint(LEAVES_QTY, 1_000_000)
+                .uint(CUM_QTY, 0)
+                .uint(AVG_PX, 0);
+        });
+        assert!(sent.is_ok(), "ack not sent");
+        fixrail::session::Verdict::Accepted
+    }
+}
+
+#[test]
+fn the_session_hot_path_does_not_allocate() {
+    use fixrail::dictionary::Dictionary;
+    use fixrail::journal::{Journal, JournalConfig};
+    use fixrail::session::{JournalStore, Outbox, Role, Session, SessionConfig};
+    use std::sync::Arc;
+    let dir = std::env::temp_dir().join(format!("fixrail-noalloc-session-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let t0 = 1_790_000_000_000_000_000i64;
+    let at = |ms: i64| UtcTimestamp::from_unix_nanos(t0 + ms * 1_000_000);
+    let (mut journal, _) = Journal::open(
+        JournalConfig {
+            sessions_max: 2,
+            ..JournalConfig::new(&dir)
+        },
+        at(0),
+    )
+    .unwrap();
+    let dict = Arc::new(Dictionary::fix44());
+    let mut cfg = SessionConfig::new(Role::Acceptor, "VENUE", "FIXRAIL");
+    cfg.heartbeat_secs = 30;
+    let mut session = Session::new(cfg, Arc::clone(&dict)).unwrap();
+    let mut decoder = Decoder::default();
+    let mut out = Outbox::default();
+    let mut app = AckApp;
+    let stamp = |ms: i64| {
+        let mut b = [0u8; 32];
+        let n = at(ms).write(TimePrecision::Millis, &mut b);
+        String::from_utf8(b[..n].to_vec()).unwrap()
+    };
+    // Every inbound message is built before the measured loop.
+    let mut inbound = vec![fix(&format!(
+        "8=FIX.4.4|35=A|34=1|49=FIXRAIL|52={}|56=VENUE|98=0|108=30|",
+        stamp(0)
+    ))];
+    let n = 12_000usize;
+    for i in 0..n {
+        let seq = i + 2;
+        let ms = 1 + i as i64;
+        let t = stamp(ms);
+        inbound.push(fix(&match i % 4 {
+            0 | 1 => format!(
+                "8=FIX.4.4|35=D|34={seq}|49=FIXRAIL|52={t}|56=VENUE|11=ORD{seq:08}|21=1|38=1000000|40=2|44=1.08345|54=1|55=EUR/USD|60={t}|"
+            ),
+            2 => format!("8=FIX.4.4|35=1|34={seq}|49=FIXRAIL|52={t}|56=VENUE|112=T{seq}|"),
+            _ => format!("8=FIX.4.4|35=0|34={seq}|49=FIXRAIL|52={t}|56=VENUE|"),
+        }));
+    }
+    let mut step =
+        |session: &mut Session, journal: &mut Journal, out: &mut Outbox, i: usize, bytes: &[u8]| {
+            let now = at(i as i64);
+            let mut store = JournalStore::new(journal, 0).unwrap();
+            match decoder.decode(bytes) {
+                Decoded::Message(msg, _) => {
+                    session.on_message(now, &msg, &mut store, &mut app, out);
+                }
+                _ => panic!("test message {i} did not decode"),
+            }
+            session.on_tick(now, &mut store, out);
+            assert!(out.disconnect().is_none(), "disconnected at {i}");
+            black_box(out.bytes());
+            out.clear();
+        };
+    {
+        let mut store = JournalStore::new(&mut journal, 0).unwrap();
+        session.connected(at(0), &mut store, &mut out);
+    }
+    let warm = 2_000;
+    for (i, m) in inbound.iter().take(warm).enumerate() {
+        step(&mut session, &mut journal, &mut out, i, m);
+    }
+    assert!(session.is_logged_on());
+    assert_no_alloc(
+        "session: D → 8, TestRequest → Heartbeat, Heartbeat",
+        || {
+            for (i, m) in inbound.iter().enumerate().skip(warm) {
+                step(&mut session, &mut journal, &mut out, i, m);
+            }
+        },
+    );
+    assert_eq!(session.counters().rejects_sent, 0);
+    // Logon answer, an ExecutionReport per D, a Heartbeat per TestRequest.
+    assert_eq!(session.counters().sent, 1 + 3 * n as u64 / 4);
+    assert_eq!(
+        journal.session(0).unwrap().next_in,
+        n as u64 + 2,
+        "every message processed in order"
+    );
+    drop(journal);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -154,6 +154,8 @@ struct Inner<C: Clock> {
     clock: C,
     idle: Idle,
     shutting_down: Option<UtcTimestamp>,
+    /// Accepted connections without a Logon yet, and since when.
+    pending: Vec<(ConnId, UtcTimestamp)>,
 }
 
 const NANOS: i64 = 1_000_000_000;
@@ -272,6 +274,7 @@ impl<C: Clock> Engine<C> {
                 clock,
                 idle: spec.idle,
                 shutting_down: None,
+                pending: Vec::with_capacity(connections_max),
             },
         })
     }
@@ -379,6 +382,7 @@ impl<C: Clock> Inner<C> {
                     return;
                 }
                 self.owners[conn.index()] = Owner::Pending;
+                self.pending.push((conn, now));
                 self.decoders[conn.index()] = decoder_for(
                     self.slots[0].session.dictionary(),
                     self.slots[0].session.config().message_size_max,
@@ -501,29 +505,31 @@ impl<C: Clock> Inner<C> {
                 Decoded::Message(msg, len) => {
                     let i = match owner {
                         Owner::Session(i) => i,
-                        Owner::Pending => match bind(&mut self.slots, &msg, net.peer_addr(conn)) {
-                            Ok(i) => {
-                                let slot = &mut self.slots[i];
-                                slot.conn = Some(conn);
-                                self.owners[conn.index()] = Owner::Session(i);
-                                if let Ok(mut store) =
-                                    JournalStore::new(&mut self.journal, slot.journal_id)
-                                {
-                                    slot.session.connected(now, &mut store, &mut self.out);
+                        Owner::Pending => {
+                            match bind(&mut self.slots, &msg, net.peer_addr(conn), now) {
+                                Ok(i) => {
+                                    let slot = &mut self.slots[i];
+                                    slot.conn = Some(conn);
+                                    self.owners[conn.index()] = Owner::Session(i);
+                                    if let Ok(mut store) =
+                                        JournalStore::new(&mut self.journal, slot.journal_id)
+                                    {
+                                        slot.session.connected(now, &mut store, &mut self.out);
+                                    }
+                                    i
                                 }
-                                i
+                                Err(reason) => {
+                                    tracing::warn!(
+                                        peer = ?net.peer_addr(conn),
+                                        %reason,
+                                        "connection refused"
+                                    );
+                                    net.close(conn);
+                                    self.owners[conn.index()] = Owner::Free;
+                                    return;
+                                }
                             }
-                            Err(reason) => {
-                                tracing::warn!(
-                                    peer = ?net.peer_addr(conn),
-                                    %reason,
-                                    "connection refused"
-                                );
-                                net.close(conn);
-                                self.owners[conn.index()] = Owner::Free;
-                                return;
-                            }
-                        },
+                        }
                         Owner::Free => return,
                     };
                     let slot = &mut self.slots[i];
@@ -629,6 +635,28 @@ impl<C: Clock> Inner<C> {
 
     fn timers(&mut self, net: &mut Net) {
         let now = self.clock.now();
+        // Accepted connections that never sent a Logon: closed after the
+        // longest logon timeout of the sessions.
+        let limit = self
+            .slots
+            .iter()
+            .map(|s| s.session.config().logon_timeout_secs as i64)
+            .max()
+            .unwrap_or(10)
+            * NANOS;
+        let owners = &mut self.owners;
+        self.pending.retain(|&(c, since)| {
+            if owners[c.index()] != Owner::Pending || !net.is_live(c) {
+                return false;
+            }
+            if now.unix_nanos() - since.unix_nanos() > limit {
+                tracing::warn!(peer = ?net.peer_addr(c), "no Logon in time: closing");
+                net.close(c);
+                owners[c.index()] = Owner::Free;
+                return false;
+            }
+            true
+        });
         for i in 0..self.slots.len() {
             // Schedule: once a second.
             let sec = now.unix_secs();
@@ -710,6 +738,7 @@ fn bind(
     slots: &mut [Slot],
     msg: &crate::codec::Message<'_>,
     peer: Option<SocketAddr>,
+    now: UtcTimestamp,
 ) -> Result<usize, DisconnectReason> {
     use crate::codec::tags;
     let h = msg.header();
@@ -739,6 +768,9 @@ fn bind(
     }
     if slot.conn.is_some() {
         return Err(DisconnectReason::DuplicateSession);
+    }
+    if !slot.schedule.in_session(now) {
+        return Err(DisconnectReason::EndOfSession);
     }
     if msg.msg_type() != b"A" {
         return Err(DisconnectReason::NotLogon);

@@ -9,7 +9,8 @@ use common::TempDir;
 use fixrail::codec::testing::fix;
 use fixrail::codec::UtcTimestamp;
 use fixrail::journal::record::{flags, Kind};
-use fixrail::journal::{Entry, Journal, JournalConfig, JournalSeqStore, Position, SeqStore};
+use fixrail::journal::{Entry, Journal, JournalConfig, Position};
+use fixrail::session::{JournalStore, SessionStore};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -102,7 +103,7 @@ fn write_traffic(j: &mut Journal) -> Vec<Written> {
         &fix("8=FIX.4.4|35=0|34=1|49=LP2|52=20261122-10:00:06.123|56=TW2|"),
     );
     let reset_at = j.position();
-    JournalSeqStore::new(j, 0)
+    JournalStore::new(j, 0)
         .unwrap()
         .reset(t(7), "ResetSeqNumFlag")
         .unwrap();

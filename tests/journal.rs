@@ -7,9 +7,10 @@ use common::TempDir;
 
 use fixrail::codec::UtcTimestamp;
 use fixrail::journal::record::{flags, Kind};
+use fixrail::session::{JournalStore, SessionStore};
 use fixrail::journal::{
-    list_segments, Durability, Entry, Journal, JournalConfig, JournalReader, JournalSeqStore,
-    Position, Retention, Scanned, SeqStore,
+    list_segments, Durability, Entry, Journal, JournalConfig, JournalReader,
+    Position, Retention, Scanned,
 };
 use std::path::PathBuf;
 use std::time::Duration;
@@ -90,7 +91,7 @@ fn reopening_rebuilds_sequence_state_across_segment_rollovers() {
 }
 
 #[test]
-fn the_seq_store_journals_every_change_that_a_message_does_not_imply() {
+fn the_session_store_journals_every_change_that_a_message_does_not_imply() {
     // Resets, manual sets and a message processed after a gap fill survive a
     // reopen; a message queued behind a gap does not advance the counter.
     let dir = TempDir::new("seqstore");
@@ -100,29 +101,30 @@ fn the_seq_store_journals_every_change_that_a_message_does_not_imply() {
         j.append(&inbound(1, 3, false, b"queued behind a gap"))
             .unwrap();
         assert_eq!(j.session(1).unwrap().next_in, 2);
-        let mut store = JournalSeqStore::new(&mut j, 1).unwrap();
+        let mut store = JournalStore::new(&mut j, 1).unwrap();
         assert_eq!(store.next_out(), 1);
-        assert_eq!(store.next_out(), 2);
-        store.observed_in(1, t(1)).unwrap(); // already implied: no record
+        assert_eq!(store.next_in(), 2);
         store
             .set_next_in(3, t(2), "gap filled by SequenceReset")
             .unwrap();
-        store.observed_in(3, t(3)).unwrap(); // the queued message, processed now
-        assert_eq!(store.current_in(), 4);
+        store
+            .set_next_in(4, t(3), "held message processed")
+            .unwrap();
+        assert_eq!(store.next_in(), 4);
         store
             .set_next_out(1083, t(4), "counterparty expects 1083")
             .unwrap();
-        assert_eq!(store.peek_out(), 1083);
+        assert_eq!(store.next_out(), 1083);
     }
     {
         let (mut j, report) = Journal::open(config(&dir), t(5)).unwrap();
         assert_eq!(
             report.records, 5,
-            "2 messages + 3 seq changes (observed_in(1) wrote nothing)"
+            "2 messages + 3 seq changes"
         );
         let s = j.session(1).unwrap();
         assert_eq!((s.next_out, s.next_in), (1083, 4));
-        JournalSeqStore::new(&mut j, 1)
+        JournalStore::new(&mut j, 1)
             .unwrap()
             .reset(t(6), "ResetSeqNumFlag")
             .unwrap();
@@ -142,7 +144,7 @@ fn the_seq_store_journals_every_change_that_a_message_does_not_imply() {
         reasons,
         [
             "gap filled by SequenceReset",
-            "processed after gap fill",
+            "held message processed",
             "counterparty expects 1083",
             "ResetSeqNumFlag"
         ]
@@ -314,7 +316,7 @@ fn pruning_keeps_what_a_resend_may_need() {
         nothing.kept_because,
         Some((0, "holds messages a resend may need"))
     );
-    JournalSeqStore::new(&mut j, 0)
+    JournalStore::new(&mut j, 0)
         .unwrap()
         .reset(t(2001), "new day")
         .unwrap();
@@ -435,7 +437,7 @@ fn resends_after_a_rewind_or_a_reset_serve_the_newest_originals() {
         j.append(&out(0, seq, format!("old{seq}").as_bytes()))
             .unwrap();
     }
-    JournalSeqStore::new(&mut j, 0)
+    JournalStore::new(&mut j, 0)
         .unwrap()
         .set_next_out(5, t(21), "rewind")
         .unwrap();
@@ -454,7 +456,7 @@ fn resends_after_a_rewind_or_a_reset_serve_the_newest_originals() {
         .collect();
     assert_eq!(got, expected);
 
-    JournalSeqStore::new(&mut j, 0)
+    JournalStore::new(&mut j, 0)
         .unwrap()
         .reset(t(22), "new day")
         .unwrap();

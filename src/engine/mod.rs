@@ -472,23 +472,18 @@ impl<C: Clock> Inner<C> {
                     }
                     return;
                 }
-                Decoded::Garbled { skip, reason } => {
-                    tracing::debug!(?reason, skip, "garbled input");
-                    match owner {
-                        Owner::Session(i) => {
-                            self.slots[i].session.on_garbled(now, &mut self.out);
-                            net.consume(conn, skip);
-                            self.flush(net, i);
+                bad @ (Decoded::Garbled { .. } | Decoded::Unparseable { .. }) => {
+                    let skip = match bad {
+                        Decoded::Garbled { skip, reason } => {
+                            tracing::debug!(?reason, skip, "garbled input");
+                            skip
                         }
-                        _ => {
-                            net.close(conn);
-                            self.owners[conn.index()] = Owner::Free;
+                        Decoded::Unparseable { skip, error } => {
+                            tracing::debug!(?error, "unparseable message");
+                            skip
                         }
-                    }
-                    continue;
-                }
-                Decoded::Unparseable { skip, error } => {
-                    tracing::debug!(?error, "unparseable message");
+                        _ => unreachable!("matched above"),
+                    };
                     match owner {
                         Owner::Session(i) => {
                             self.slots[i].session.on_garbled(now, &mut self.out);

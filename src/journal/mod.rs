@@ -3,8 +3,8 @@
 //!
 //! Owns the segment files under `journal_dir`, the record format
 //! ([`record`]), recovery at open, per-session sequence state and the resend
-//! index, the durability ladder, readers, retention, and the [`SeqStore`]
-//! abstraction the session layer uses. It knows FIX only as far as a record's
+//! index, the durability ladder, readers and retention (the session layer's
+//! view of it is `crate::session::JournalStore`). It knows FIX only as far as a record's
 //! header needs (MsgSeqNum, MsgType, PossDup); it owns no socket and reads no
 //! clock (callers pass `now`).
 //!
@@ -19,14 +19,12 @@ mod reader;
 pub mod record;
 mod scan;
 mod segment;
-mod seqstore;
 mod sessions;
 mod writer;
 
 pub use reader::{JournalReader, RecordIter};
 pub use scan::{RecordRef, Scanned};
 pub use segment::{list_segments, segment_index, segment_path};
-pub use seqstore::{JournalSeqStore, MemorySeqStore, SeqStore};
 pub use sessions::SessionSeqs;
 pub use writer::{Entry, Journal, PruneReport, RecoveryReport, Region, Retention};
 

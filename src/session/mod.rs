@@ -570,18 +570,17 @@ impl Session {
         out: &mut Outbox,
     ) -> Result<Verify, JournalError> {
         let cfg = &self.core.cfg;
-        if cfg.check_latency && !self.good_time(now, msg) {
+        let fatal = if cfg.check_latency && !self.good_time(now, msg) {
+            Some(SessionRejectReason::SendingTimeAccuracyProblem)
+        } else if cfg.check_comp_id && !self.good_comp_ids(msg) {
+            Some(SessionRejectReason::CompIdProblem)
+        } else {
+            None
+        };
+        if let Some(reason) = fatal {
+            // Reject, then Logout: the spec's answer to both.
             let rej = Rejection {
-                reason: SessionRejectReason::SendingTimeAccuracyProblem,
-                ref_tag: None,
-            };
-            self.send_reject(now, store, out, msg, seq, &rej)?;
-            self.send_logout(now, store, out, None)?;
-            return Ok(Verify::Stop);
-        }
-        if cfg.check_comp_id && !self.good_comp_ids(msg) {
-            let rej = Rejection {
-                reason: SessionRejectReason::CompIdProblem,
+                reason,
                 ref_tag: None,
             };
             self.send_reject(now, store, out, msg, seq, &rej)?;

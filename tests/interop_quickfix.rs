@@ -256,26 +256,40 @@ fn assert_exactly_once(lines: &[(String, String, bool)], prefix: &str, n: usize)
     (lines.len(), dups)
 }
 
-#[test]
-fn fixrail_acceptor_with_quickfix_initiator_survives_kill9_on_both_sides() {
-    let tmp = TempDir::new("interop-acceptor");
+/// 10,000 orders from the QuickFIX peer, each echoed back by fixrail; fixrail
+/// is killed (SIGKILL) at a third and restarted, the QuickFIX peer at two
+/// thirds and restarted. Every id must arrive exactly once as a new message,
+/// and the session must recover without a sequence reset.
+fn kill9_both_sides(fixrail_role: &str) {
+    let tmp = TempDir::new(&format!("interop-{fixrail_role}"));
     let fx_dir = tmp.path().join("fixrail");
     let qf_dir = tmp.path().join("qf");
     std::fs::create_dir_all(&fx_dir).unwrap();
     let port = free_port();
+    let port_s = port.to_string();
+    let (qf_role, prefix, session) = if fixrail_role == "acceptor" {
+        ("initiator", "A", format!("listen = \"127.0.0.1:{port}\"\n"))
+    } else {
+        (
+            "acceptor",
+            "B",
+            format!(
+                "connect = [\"127.0.0.1:{port}\"]\nheartbeat_secs = 5\n\n\
+                 [session.reconnect]\ninitial_ms = 100\nmax_ms = 500\n"
+            ),
+        )
+    };
     let fx = FixrailSide::new(
         &fx_dir,
         "fixrail",
         &format!(
-            "[[session]]\nname = \"QF\"\nrole = \"acceptor\"\nsender_comp_id = \"FIXRAIL\"\n\
-             target_comp_id = \"QF\"\nlisten = \"127.0.0.1:{port}\"\napplication = \"echo\"\n"
+            "[[session]]\nname = \"QF\"\nrole = \"{fixrail_role}\"\nsender_comp_id = \"FIXRAIL\"\n\
+             target_comp_id = \"QF\"\napplication = \"echo\"\n{session}"
         ),
     );
-    let mut fixrail = fx.start();
-    let port_s = port.to_string();
     let qf_args = [
         "--role",
-        "initiator",
+        qf_role,
         "--port",
         &port_s,
         "--sender",
@@ -291,97 +305,64 @@ fn fixrail_acceptor_with_quickfix_initiator_survives_kill9_on_both_sides() {
         "--rate",
         "2000",
         "--id-prefix",
-        "A",
+        prefix,
         "--stay",
         "2",
     ];
-    let mut qf = start_qfpeer(&qf_dir, &qf_args);
+    // The acceptor side starts first.
+    let (mut fixrail, mut qf) = if fixrail_role == "acceptor" {
+        let f = fx.start();
+        (f, start_qfpeer(&qf_dir, &qf_args))
+    } else {
+        let q = start_qfpeer(&qf_dir, &qf_args);
+        (fx.start(), q)
+    };
 
     wait_until("a third of the echoes", Duration::from_secs(60), || {
         received(&qf_dir).len() >= N / 3
     });
     fixrail.kill9();
-    let at_kill = received(&qf_dir).len();
+    let fixrail_killed_at = received(&qf_dir).len();
     let mut fixrail = fx.start();
 
     wait_until("two thirds of the echoes", Duration::from_secs(90), || {
         received(&qf_dir).len() >= 2 * N / 3
     });
     qf.kill9();
+    let qf_killed_at = received(&qf_dir).len();
     let mut qf = start_qfpeer(&qf_dir, &qf_args);
 
     let code = qf.wait_exit(Duration::from_secs(120));
     assert_eq!(code, 0, "qfpeer failed; its output:\n{}", qf.log_text());
-    let (lines, dups) = assert_exactly_once(&received(&qf_dir), "A", N);
+    let (lines, dups) = assert_exactly_once(&received(&qf_dir), prefix, N);
     let log = fixrail.log_text();
     assert!(
         !log.contains("reset=true"),
         "the session was reset instead of recovered:\n{log}"
     );
     assert_eq!(fixrail.sigterm_and_wait(Duration::from_secs(10)), Some(0));
+    let logs: String = (1..=2)
+        .map(|n| {
+            std::fs::read_to_string(fx_dir.join(format!("fixrail-{n}.log"))).unwrap_or_default()
+        })
+        .collect();
     eprintln!(
-        "acceptor role: {N} orders each way; fixrail killed at {at_kill} echoes; \
-         {lines} deliveries, {dups} PossDup copies"
+        "fixrail as {fixrail_role}: {N} orders each way; fixrail killed at {fixrail_killed_at} \
+         echoes, QuickFIX at {qf_killed_at}; {lines} deliveries ({dups} PossDup copies); \
+         fixrail asked for {} resends and served {}",
+        count(&logs, "ResendRequest sent"),
+        count(&logs, "resend served"),
     );
 }
 
 #[test]
+fn fixrail_acceptor_with_quickfix_initiator_survives_kill9_on_both_sides() {
+    kill9_both_sides("acceptor");
+}
+
+#[test]
 fn fixrail_initiator_with_quickfix_acceptor_survives_kill9_on_both_sides() {
-    let tmp = TempDir::new("interop-initiator");
-    let fx_dir = tmp.path().join("fixrail");
-    let qf_dir = tmp.path().join("qf");
-    std::fs::create_dir_all(&fx_dir).unwrap();
-    let port = free_port();
-    let port_s = port.to_string();
-    let qf_args = [
-        "--role",
-        "acceptor",
-        "--port",
-        &port_s,
-        "--sender",
-        "QF",
-        "--target",
-        "FIXRAIL",
-        "--send",
-        "10000",
-        "--expect",
-        "10000",
-        "--rate",
-        "2000",
-        "--id-prefix",
-        "B",
-        "--stay",
-        "2",
-    ];
-    let mut qf = start_qfpeer(&qf_dir, &qf_args);
-    let fx = FixrailSide::new(
-        &fx_dir,
-        "fixrail",
-        &format!(
-            "[[session]]\nname = \"QF\"\nrole = \"initiator\"\nsender_comp_id = \"FIXRAIL\"\n\
-             target_comp_id = \"QF\"\nconnect = [\"127.0.0.1:{port}\"]\nheartbeat_secs = 5\n\
-             application = \"echo\"\n\n[session.reconnect]\ninitial_ms = 100\nmax_ms = 500\n"
-        ),
-    );
-    let mut fixrail = fx.start();
-
-    wait_until("a third of the echoes", Duration::from_secs(60), || {
-        received(&qf_dir).len() >= N / 3
-    });
-    fixrail.kill9();
-    let mut fixrail = fx.start();
-
-    wait_until("two thirds of the echoes", Duration::from_secs(90), || {
-        received(&qf_dir).len() >= 2 * N / 3
-    });
-    qf.kill9();
-    let mut qf = start_qfpeer(&qf_dir, &qf_args);
-
-    let code = qf.wait_exit(Duration::from_secs(120));
-    assert_eq!(code, 0, "qfpeer failed; its output:\n{}", qf.log_text());
-    let (lines, dups) = assert_exactly_once(&received(&qf_dir), "B", N);
-    assert_eq!(fixrail.sigterm_and_wait(Duration::from_secs(10)), Some(0));
-    eprintln!("initiator role: {N} orders each way; {lines} deliveries, {dups} PossDup copies");
+    kill9_both_sides("initiator");
 }
 
 /// Phase 1 builds history (QuickFIX then expects a MsgSeqNum above 1 from

@@ -7,11 +7,11 @@ use common::TempDir;
 
 use fixrail::codec::UtcTimestamp;
 use fixrail::journal::record::{flags, Kind};
-use fixrail::session::{JournalStore, SessionStore};
 use fixrail::journal::{
-    list_segments, Durability, Entry, Journal, JournalConfig, JournalReader,
-    Position, Retention, Scanned,
+    list_segments, Durability, Entry, Journal, JournalConfig, JournalReader, Position, Retention,
+    Scanned,
 };
+use fixrail::session::{JournalStore, SessionStore};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -118,10 +118,7 @@ fn the_session_store_journals_every_change_that_a_message_does_not_imply() {
     }
     {
         let (mut j, report) = Journal::open(config(&dir), t(5)).unwrap();
-        assert_eq!(
-            report.records, 5,
-            "2 messages + 3 seq changes"
-        );
+        assert_eq!(report.records, 5, "2 messages + 3 seq changes");
         let s = j.session(1).unwrap();
         assert_eq!((s.next_out, s.next_in), (1083, 4));
         JournalStore::new(&mut j, 1)

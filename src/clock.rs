@@ -56,3 +56,10 @@ impl Clock for ManualClock {
         UtcTimestamp::from_unix_nanos(self.now.get())
     }
 }
+
+/// A shared clock: the engine owns one handle, a test keeps another.
+impl<T: Clock + ?Sized> Clock for std::rc::Rc<T> {
+    fn now(&self) -> UtcTimestamp {
+        (**self).now()
+    }
+}

@@ -171,3 +171,108 @@ fn sigterm_logs_the_session_out_and_exits_zero() {
     assert!(log.contains("reason=logged out"), "{log}");
     assert!(log.contains("journal synced"), "{log}");
 }
+
+/// The FX roll (start = end = 17:00 New York): at 17:00 both sides of a
+/// session log out, reset their sequence numbers and log on again. Driven in
+/// process on a manual clock (the sockets are real).
+#[test]
+fn the_daily_roll_logs_out_resets_and_logs_on_again() {
+    use fixrail::clock::ManualClock;
+    use fixrail::codec::UtcTimestamp;
+    use fixrail::dictionary::Dictionary;
+    use fixrail::engine::{AppKind, Engine, EngineSpec, Idle, SessionSpec};
+    use fixrail::journal::JournalConfig;
+    use fixrail::net::BackoffConfig;
+    use fixrail::session::schedule::{Schedule, ScheduleSpec};
+    use fixrail::session::{Role, SessionConfig};
+    use std::rc::Rc;
+    use std::sync::Arc;
+
+    let dir = TempDir::new("engine-roll");
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let roll = || {
+        Schedule::new(&ScheduleSpec {
+            start_time: "17:00:00",
+            end_time: "17:00:00",
+            time_zone: "America/New_York",
+            weekdays: &[],
+            start_day: None,
+            end_day: None,
+            reset_time: None,
+        })
+        .unwrap()
+    };
+    let dict = Arc::new(Dictionary::fix44());
+    let spec = |role: Role, me: &str, them: &str| {
+        let mut s = SessionConfig::new(role, me, them);
+        s.name = me.to_string();
+        SessionSpec {
+            session: s,
+            dictionary: Arc::clone(&dict),
+            listen: (role == Role::Acceptor).then(|| format!("127.0.0.1:{port}").parse().unwrap()),
+            connect: if role == Role::Initiator {
+                vec![format!("127.0.0.1:{port}").parse().unwrap()]
+            } else {
+                vec![]
+            },
+            allowed_addresses: vec![],
+            reconnect: BackoffConfig {
+                initial: Duration::from_millis(50),
+                max: Duration::from_millis(100),
+                multiplier: 2.0,
+                jitter_pct: 0,
+            },
+            schedule: roll(),
+            application: AppKind::None,
+        }
+    };
+    // Monday 2026-11-23, 16:59:50 in New York (EST, UTC-5).
+    let t0 = 1_795_471_190i64 * 1_000_000_000;
+    let clock = Rc::new(ManualClock::new(UtcTimestamp::from_unix_nanos(t0)));
+    let mut engine = Engine::new(
+        EngineSpec {
+            journal: JournalConfig::new(dir.path().join("journal")),
+            idle: Idle::Backoff,
+            sessions: vec![
+                spec(Role::Acceptor, "VENUE", "DESK"),
+                spec(Role::Initiator, "DESK", "VENUE"),
+            ],
+        },
+        Rc::clone(&clock),
+    )
+    .unwrap();
+    let run_until = |engine: &mut Engine<Rc<ManualClock>>,
+                     what: &str,
+                     cond: &dyn Fn(&Engine<Rc<ManualClock>>) -> bool| {
+        for _ in 0..5_000 {
+            if cond(engine) {
+                return;
+            }
+            engine.turn().unwrap();
+            clock.advance_nanos(1_000_000); // 1 ms of session time per turn
+        }
+        panic!("never reached: {what}");
+    };
+    let logons = |e: &Engine<Rc<ManualClock>>, n: &str| e.session(n).unwrap().counters().logons;
+    run_until(&mut engine, "first logon", &|e| {
+        logons(e, "DESK") == 1 && logons(e, "VENUE") == 1
+    });
+    // Some traffic, so the numbers are past the Logon.
+    let before = engine.seqs("DESK").unwrap();
+    assert_eq!(before, (2, 2), "after one Logon each way");
+    // 17:00:01 New York: the roll.
+    clock.set(UtcTimestamp::from_unix_nanos(t0 + 11_000_000_000));
+    run_until(&mut engine, "logon after the roll", &|e| {
+        logons(e, "DESK") == 2 && logons(e, "VENUE") == 2
+    });
+    assert_eq!(
+        engine.seqs("DESK").unwrap(),
+        (2, 2),
+        "numbers were reset at the roll (a Logon each way since)"
+    );
+    assert_eq!(engine.session("DESK").unwrap().counters().disconnects, 1);
+}

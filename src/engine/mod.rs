@@ -115,6 +115,8 @@ struct Slot {
     schedule: Schedule,
     last_schedule_check: i64,
     last_reset_check: UtcTimestamp,
+    /// A schedule reset is due: log out if connected, reset once down.
+    reset_pending: bool,
 }
 
 impl std::fmt::Debug for Slot {
@@ -253,6 +255,7 @@ impl<C: Clock> Engine<C> {
                 schedule: s.schedule,
                 last_schedule_check: 0,
                 last_reset_check: now,
+                reset_pending: false,
             });
         }
         let default_dict = slots
@@ -348,6 +351,17 @@ impl<C: Clock> Engine<C> {
             .iter()
             .map(|s| &s.session)
             .find(|s| s.config().name == name)
+    }
+
+    /// The (next outbound, next expected inbound) MsgSeqNums of session `name`.
+    pub fn seqs(&self, name: &str) -> Option<(u64, u64)> {
+        let slot = self
+            .inner
+            .slots
+            .iter()
+            .find(|s| s.session.config().name == name)?;
+        let s = self.inner.journal.session(slot.journal_id)?;
+        Some((s.next_out, s.next_in))
     }
 
     /// The journal directory.
@@ -659,15 +673,13 @@ impl<C: Clock> Inner<C> {
             if sec != slot.last_schedule_check {
                 slot.last_schedule_check = sec;
                 let in_session = slot.schedule.in_session(now);
-                if slot.schedule.reset_due(slot.last_reset_check, now) && slot.conn.is_none() {
-                    if let Ok(mut store) = JournalStore::new(&mut self.journal, slot.journal_id) {
-                        use crate::session::SessionStore;
-                        let _ = store.reset(now, "schedule: new session");
-                        tracing::info!(session = %slot.session.config().name, "sequence numbers reset by schedule");
-                    }
+                if slot.schedule.reset_due(slot.last_reset_check, now) {
+                    slot.reset_pending = true;
                 }
                 slot.last_reset_check = now;
-                if !in_session && slot.session.state() == State::Active {
+                // The window closed, or a new one began (the daily roll):
+                // log out; the reset follows once the connection is down.
+                if (!in_session || slot.reset_pending) && slot.session.state() == State::Active {
                     if let Ok(mut store) = JournalStore::new(&mut self.journal, slot.journal_id) {
                         slot.session
                             .logout(now, Some("End of session"), &mut store, &mut self.out);
@@ -677,6 +689,18 @@ impl<C: Clock> Inner<C> {
                 }
             }
             let slot = &mut self.slots[i];
+            if slot.reset_pending && slot.conn.is_none() {
+                if let Ok(mut store) = JournalStore::new(&mut self.journal, slot.journal_id) {
+                    use crate::session::SessionStore;
+                    if store.reset(now, "schedule: new session").is_ok() {
+                        slot.reset_pending = false;
+                        tracing::info!(
+                            session = %slot.session.config().name,
+                            "sequence numbers reset by schedule"
+                        );
+                    }
+                }
+            }
             if slot.conn.is_some() {
                 if let Ok(mut store) = JournalStore::new(&mut self.journal, slot.journal_id) {
                     slot.session.on_tick(now, &mut store, &mut self.out);

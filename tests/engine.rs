@@ -275,4 +275,27 @@ fn the_daily_roll_logs_out_resets_and_logs_on_again() {
         "numbers were reset at the roll (a Logon each way since)"
     );
     assert_eq!(engine.session("DESK").unwrap().counters().disconnects, 1);
+    drop(engine);
+
+    // Down over the next roll: a restart the next day at 17:00:05 New York
+    // starts the new session window with reset numbers.
+    clock.set(UtcTimestamp::from_unix_nanos(
+        t0 + (86_400 + 15) * 1_000_000_000,
+    ));
+    let mut engine = Engine::new(
+        EngineSpec {
+            journal: JournalConfig::new(dir.path().join("journal")),
+            idle: Idle::Backoff,
+            sessions: vec![
+                spec(Role::Acceptor, "VENUE", "DESK"),
+                spec(Role::Initiator, "DESK", "VENUE"),
+            ],
+        },
+        Rc::clone(&clock),
+    )
+    .unwrap();
+    run_until(&mut engine, "logon after the restart", &|e| {
+        logons(e, "DESK") == 1 && logons(e, "VENUE") == 1
+    });
+    assert_eq!(engine.seqs("DESK").unwrap(), (2, 2), "reset at start-up");
 }

@@ -189,7 +189,7 @@ impl<C: Clock> Engine<C> {
             })
         })?;
         let ids = ids::assign(&spec.journal.dir, &names, spec.journal.sessions_max)?;
-        let (journal, report) = Journal::open(spec.journal.clone(), now)?;
+        let (mut journal, report) = Journal::open(spec.journal.clone(), now)?;
         tracing::info!(
             dir = %spec.journal.dir.display(),
             records = report.records,
@@ -257,6 +257,9 @@ impl<C: Clock> Engine<C> {
                 last_reset_check: now,
                 reset_pending: false,
             });
+        }
+        for slot in &mut slots {
+            slot.reset_pending = schedule_reset_at_start(&mut journal, slot, now)?;
         }
         let default_dict = slots
             .first()
@@ -748,6 +751,52 @@ impl<C: Clock> Inner<C> {
                     tracing::warn!(session = %slot.session.config().name, %addr, error = %e, "connect failed");
                 }
             }
+        }
+    }
+}
+
+/// Whether a scheduled session's numbers belong to an earlier window than
+/// the current one (the process was down over a roll): its last reset record
+/// is older than the window's start. A scheduled session that never reset
+/// gets a reset record now if it has no history (so later restarts can tell),
+/// or is reset if it has history of unknown age.
+fn schedule_reset_at_start(
+    journal: &mut Journal,
+    slot: &Slot,
+    now: UtcTimestamp,
+) -> Result<bool, EngineError> {
+    if slot.schedule.is_always() {
+        return Ok(false);
+    }
+    let Some(seqs) = journal.session(slot.journal_id).cloned() else {
+        return Ok(false);
+    };
+    let name = &slot.session.config().name;
+    match seqs.last_reset {
+        Some(p) => {
+            let reset_at = journal
+                .reader()?
+                .record_at(p)
+                .map(|r| r.header.timestamp_ns)
+                .unwrap_or(i64::MIN);
+            let window = slot.schedule.window_start(now).map(|t| t.unix_nanos());
+            let stale = window.is_some_and(|w| reset_at < w)
+                || slot
+                    .schedule
+                    .reset_due(UtcTimestamp::from_unix_nanos(reset_at), now);
+            if stale {
+                tracing::info!(session = %name, "numbers are from an earlier session window: reset");
+            }
+            Ok(stale)
+        }
+        None if seqs.next_out == 1 && seqs.next_in == 1 => {
+            let mut store = JournalStore::new(journal, slot.journal_id)?;
+            crate::session::SessionStore::reset(&mut store, now, "schedule: first session")?;
+            Ok(false)
+        }
+        None => {
+            tracing::warn!(session = %name, "scheduled session with history but no reset record: reset");
+            Ok(true)
         }
     }
 }

@@ -274,7 +274,11 @@ fn the_daily_roll_logs_out_resets_and_logs_on_again() {
         (2, 2),
         "numbers were reset at the roll (a Logon each way since)"
     );
-    assert_eq!(engine.session("DESK").unwrap().counters().disconnects, 1);
+    let c = engine.session("DESK").unwrap().counters();
+    assert_eq!(c.disconnects, 1);
+    // DESK logged out at the roll and VENUE answered.
+    let local = fixrail::session::DisconnectReason::LocalLogout.index();
+    assert_eq!(c.disconnects_by_reason[local], 1);
     drop(engine);
 
     // Down over the next roll: a restart the next day at 17:00:05 New York

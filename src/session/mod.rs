@@ -242,6 +242,7 @@ impl Session {
         self.hold.clear();
         self.resend_range = None;
         self.core.counters.disconnects += 1;
+        self.core.counters.disconnects_by_reason[reason.index()] += 1;
         if self.core.cfg.reset_on_disconnect {
             let r = store.reset(now, "reset_on_disconnect");
             if r.is_err() {

@@ -256,6 +256,63 @@ pub enum DisconnectReason {
     Shutdown,
 }
 
+impl DisconnectReason {
+    /// Every reason's short name, in [`DisconnectReason::index`] order.
+    pub const KINDS: [&'static str; 20] = [
+        "peer_logout",
+        "local_logout",
+        "logout_timeout",
+        "logon_timeout",
+        "heartbeat_timeout",
+        "seq_too_low",
+        "peer_says_seq_too_low",
+        "bad_logon",
+        "authentication_failed",
+        "duplicate_session",
+        "unknown_session",
+        "not_logon",
+        "garbled",
+        "incorrect_begin_string",
+        "protocol",
+        "slow_consumer",
+        "io",
+        "store",
+        "end_of_session",
+        "shutdown",
+    ];
+
+    /// A small index per kind (for counters), into [`DisconnectReason::KINDS`].
+    pub fn index(&self) -> usize {
+        match self {
+            DisconnectReason::PeerLogout(_) => 0,
+            DisconnectReason::LocalLogout => 1,
+            DisconnectReason::LogoutTimeout => 2,
+            DisconnectReason::LogonTimeout => 3,
+            DisconnectReason::HeartbeatTimeout => 4,
+            DisconnectReason::SeqTooLow { .. } => 5,
+            DisconnectReason::PeerSaysSeqTooLow { .. } => 6,
+            DisconnectReason::BadLogon(_) => 7,
+            DisconnectReason::AuthenticationFailed => 8,
+            DisconnectReason::DuplicateSession => 9,
+            DisconnectReason::UnknownSession => 10,
+            DisconnectReason::NotLogon => 11,
+            DisconnectReason::Garbled => 12,
+            DisconnectReason::IncorrectBeginString => 13,
+            DisconnectReason::Protocol(_) => 14,
+            DisconnectReason::SlowConsumer => 15,
+            DisconnectReason::Io(_) => 16,
+            DisconnectReason::Store => 17,
+            DisconnectReason::EndOfSession => 18,
+            DisconnectReason::Shutdown => 19,
+        }
+    }
+
+    /// The short name of this reason's kind (`heartbeat_timeout`, ...).
+    pub fn kind(&self) -> &'static str {
+        Self::KINDS[self.index()]
+    }
+}
+
 impl fmt::Display for DisconnectReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -402,6 +459,8 @@ pub struct Counters {
     pub queue_overflows: u64,
     /// Disconnects, any reason.
     pub disconnects: u64,
+    /// Disconnects by reason, indexed by [`DisconnectReason::index`].
+    pub disconnects_by_reason: [u64; 20],
     /// Logons completed.
     pub logons: u64,
 }

@@ -770,6 +770,8 @@ impl Session {
         }
         if let Some(expected) = parse_expecting(text) {
             let sent = store.next_out().saturating_sub(1);
+            // `expected == sent + 1` heals by itself: the refused Logon used
+            // a number, so the next Logon carries the expected one.
             if expected > sent + 1 {
                 match self.core.cfg.seq_too_low_policy {
                     SeqTooLowPolicy::Alert => out.event(Event::SeqTooLowAlert {

@@ -23,4 +23,6 @@ pub mod dictionary;
 pub mod engine;
 pub mod journal;
 pub mod net;
+pub mod risk;
 pub mod session;
+pub mod strategy;

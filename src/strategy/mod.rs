@@ -1,0 +1,16 @@
+//! The strategy interface: the types that cross the rings between a strategy
+//! and the engine, and the instrument table.
+//!
+//! Owns [`Command`] and [`Event`] (small `Copy` values, no strings) and the
+//! [`InstrumentTable`] loaded at start-up. It may not touch sockets, the
+//! journal or FIX encoding: strategies see instruments, prices and
+//! quantities, never wire formats.
+
+mod instrument;
+mod types;
+
+pub use instrument::{Instrument, InstrumentError, InstrumentTable};
+pub use types::{
+    Command, Event, InstrumentId, OrdType, OrderId, OrderState, Price, Qty, RejectReason, Side,
+    TimeInForce,
+};

@@ -343,6 +343,7 @@ impl<C: Clock> Engine<C> {
         let inner = &mut self.inner;
         self.net
             .poll(Some(timeout), |net, ev| inner.on_net_event(net, ev))?;
+        self.inner.poll_apps(&mut self.net);
         self.inner.timers(&mut self.net);
         Ok(())
     }
@@ -643,6 +644,24 @@ impl<C: Clock> Inner<C> {
                 now.unix_nanos() + delay.as_nanos() as i64,
             ));
         }
+    }
+
+    /// Every application's duty cycle (strategy rings, its own timers).
+    fn poll_apps(&mut self, net: &mut Net) -> usize {
+        let now = self.clock.now();
+        let mut work = 0;
+        for i in 0..self.slots.len() {
+            let slot = &mut self.slots[i];
+            if let Ok(mut store) = JournalStore::new(&mut self.journal, slot.journal_id) {
+                work += slot
+                    .session
+                    .poll_app(now, &mut store, slot.app.as_mut(), &mut self.out);
+            }
+            if !self.out.is_empty() {
+                self.flush(net, i);
+            }
+        }
+        work
     }
 
     fn timers(&mut self, net: &mut Net) {

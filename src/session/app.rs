@@ -42,6 +42,13 @@ pub trait Application {
 
     /// A session event (logon, disconnect with its reason, gaps, ...).
     fn on_event(&mut self, _now: UtcTimestamp, _event: &Event) {}
+
+    /// The application's own duty cycle, called on every engine turn whether
+    /// or not the session is logged on (drain strategy rings, timers).
+    /// `tx.is_up()` says whether sending can succeed. Returns the work done.
+    fn poll(&mut self, _now: UtcTimestamp, _tx: &mut Responder<'_>) -> usize {
+        0
+    }
 }
 
 /// Why a message could not be sent.
@@ -79,6 +86,11 @@ impl std::fmt::Debug for dyn SessionStore + '_ {
 }
 
 impl Responder<'_> {
+    /// True when the session is logged on (a send can succeed).
+    pub fn is_up(&self) -> bool {
+        self.core.logged_on
+    }
+
     /// Sends an application message: the session writes 8, 9, 35, 34, 49, 52,
     /// 56 and 10; `extra_header` (ascending tags) and the body come from the
     /// caller. Journaled before it is queued for the socket.
@@ -88,6 +100,9 @@ impl Responder<'_> {
         extra_header: &[(Tag, &[u8])],
         body: &mut dyn FnMut(&mut MessageWriter<'_>),
     ) -> Result<u64, SendError> {
+        if !self.core.logged_on {
+            return Err(SendError::NotLoggedOn);
+        }
         self.core
             .send(self.now, self.store, self.out, msg_type, extra_header, body)
     }

@@ -288,6 +288,24 @@ impl Session {
             .send(now, store, out, msg_type, extra_header, body)
     }
 
+    /// Runs the application's duty cycle ([`Application::poll`]) with a
+    /// [`Responder`] on this session. Returns the work done.
+    pub fn poll_app(
+        &mut self,
+        now: UtcTimestamp,
+        store: &mut dyn SessionStore,
+        app: &mut dyn Application,
+        out: &mut Outbox,
+    ) -> usize {
+        let mut tx = Responder {
+            core: &mut self.core,
+            store,
+            out,
+            now,
+        };
+        app.poll(now, &mut tx)
+    }
+
     /// Timers: heartbeat, TestRequest, heartbeat timeout, logon and logout
     /// timeouts. Call at least a few times per second.
     pub fn on_tick(&mut self, now: UtcTimestamp, store: &mut dyn SessionStore, out: &mut Outbox) {

@@ -6,9 +6,11 @@
 //! journal or FIX encoding: strategies see instruments, prices and
 //! quantities, never wire formats.
 
+mod handle;
 mod instrument;
 mod types;
 
+pub use handle::{channel, drive, EnginePort, Full, Strategy, StrategyHandle};
 pub use instrument::{Instrument, InstrumentError, InstrumentTable};
 pub use types::{
     Command, Event, InstrumentId, OrdType, OrderId, OrderState, Price, Qty, RejectReason, Side,

@@ -13,6 +13,8 @@
 //!   back-off and host fail-over.
 //! - [`config`]: the TOML config file, loaded into checked, typed settings.
 //! - [`clock`]: the one place that reads a clock.
+//! - [`runtime`]: the thread-per-core runtime (agents, idle strategies,
+//!   placement on pinned threads, shutdown, control channels).
 
 #![deny(unsafe_code)]
 
@@ -24,5 +26,6 @@ pub mod engine;
 pub mod journal;
 pub mod net;
 pub mod risk;
+pub mod runtime;
 pub mod session;
 pub mod strategy;

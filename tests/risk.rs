@@ -492,7 +492,7 @@ fn the_first_failing_check_in_the_documented_order_wins() {
     let mut price = Price(120_000_500);
     // Not a lot multiple, and above the maximum.
     let mut qty = MAX_QTY + 500;
-    let mut check = |e: &mut RiskEngine, v: &View, instrument, price, qty| {
+    let check = |e: &mut RiskEngine, v: &View, instrument, price, qty| {
         limit_on(e, T0, instrument, Buy, price, qty, v)
     };
     assert_eq!(check(&mut e, &v, instrument, price, qty), Err(KillSwitch));
@@ -572,7 +572,7 @@ fn a_replace_is_checked_in_the_same_order_without_open_orders_and_tags() {
         ..View::default()
     };
     let current = (REF, Qty(100_000));
-    let mut replace = |e: &mut RiskEngine, v: &View, instrument, price, qty, now| {
+    let replace = |e: &mut RiskEngine, v: &View, instrument, price, qty, now| {
         e.check_replace(
             now,
             instrument,
@@ -649,7 +649,7 @@ fn the_bucket_allows_a_burst_then_refills_at_the_rate_up_to_the_burst() {
         ..config()
     });
     let v = View::default();
-    let mut at = |e: &mut RiskEngine, now| limit_on(e, now, EURUSD, Buy, REF, 1000, &v);
+    let at = |e: &mut RiskEngine, now| limit_on(e, now, EURUSD, Buy, REF, 1000, &v);
     assert_eq!(e.tokens_available(T0), 5);
     for _ in 0..5 {
         assert_eq!(at(&mut e, T0), Ok(()));
@@ -686,7 +686,7 @@ fn a_clock_stepping_back_earns_nothing() {
         ..config()
     });
     let v = View::default();
-    let mut at = |e: &mut RiskEngine, now| limit_on(e, now, EURUSD, Buy, REF, 1000, &v);
+    let at = |e: &mut RiskEngine, now| limit_on(e, now, EURUSD, Buy, REF, 1000, &v);
     assert_eq!(at(&mut e, T0), Ok(()));
     // Back one second, then forward to T0 + 50 ms: not a token's worth,
     // although 1.05 s passed on the stepped clock.

@@ -285,7 +285,7 @@ impl RiskEngine {
     /// so the control plane reads one table. Not for venue order rejects:
     /// [`RiskEngine::on_venue_reject`] counts those.
     #[inline]
-    pub fn count(&self, reason: RejectReason) {
+    pub fn count(&mut self, reason: RejectReason) {
         self.counters.reject(reason);
     }
 

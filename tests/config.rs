@@ -839,3 +839,108 @@ proptest::proptest! {
         let _ = parse(&text);
     }
 }
+
+// ---- [risk] ------------------------------------------------------------
+
+#[test]
+fn risk_defaults_apply_without_a_risk_table() {
+    // No [risk]: the documented defaults, the breaker on.
+    let c = parse(&with_initiator("")).unwrap();
+    assert_eq!(c.risk, fixrail::risk::RiskConfig::default());
+    assert_eq!(c.risk.max_open_orders, 1000);
+    assert_eq!(c.risk.order_rate_per_sec, 100);
+    assert_eq!(c.risk.order_burst, 100);
+    assert_eq!(
+        c.risk.reject_breaker,
+        Some(fixrail::risk::RejectBreakerConfig {
+            count: 50,
+            window_secs: 10
+        })
+    );
+    // An empty [risk] is the same.
+    let c = parse(&with_initiator("[risk]\n")).unwrap();
+    assert_eq!(c.risk, fixrail::risk::RiskConfig::default());
+}
+
+#[test]
+fn risk_values_load_and_the_burst_defaults_to_the_rate() {
+    let c = parse(&with_initiator(
+        "[risk]\nmax_open_orders = 250\norder_rate_per_sec = 40\n\
+         reject_breaker_count = 5\nreject_breaker_window_secs = 60\n",
+    ))
+    .unwrap();
+    assert_eq!(
+        c.risk,
+        fixrail::risk::RiskConfig {
+            max_open_orders: 250,
+            order_rate_per_sec: 40,
+            order_burst: 40,
+            reject_breaker: Some(fixrail::risk::RejectBreakerConfig {
+                count: 5,
+                window_secs: 60
+            }),
+        }
+    );
+    let c = parse(&with_initiator(
+        "[risk]\norder_burst = 1_000\nreject_breaker_count = 0\n",
+    ))
+    .unwrap();
+    assert_eq!(c.risk.order_burst, 1000);
+    assert_eq!(c.risk.order_rate_per_sec, 100);
+    assert_eq!(c.risk.reject_breaker, None, "count 0 turns the breaker off");
+}
+
+#[test]
+fn bad_risk_values_name_the_risk_key() {
+    let cases = [
+        ("max_open_orders = 0", "risk.max_open_orders: expected a positive integer, found 0"),
+        ("max_open_orders = 4294967296", "risk.max_open_orders: expected a positive integer, found 4294967296"),
+        ("order_rate_per_sec = -5", "risk.order_rate_per_sec: expected a positive integer, found -5"),
+        ("order_burst = \"10\"", "risk.order_burst: expected a positive integer, found \"10\""),
+        ("order_burst = 0", "risk.order_burst: expected a positive integer, found 0"),
+        ("reject_breaker_count = 100001", "risk.reject_breaker_count: expected an integer from 0 to 100000, found 100001"),
+        ("reject_breaker_window_secs = 0", "risk.reject_breaker_window_secs: expected an integer from 1 to 86400, found 0"),
+        ("reject_breaker_window_secs = 1.5", "risk.reject_breaker_window_secs: expected an integer from 1 to 86400, found 1.5"),
+        (
+            "reject_breaker_count = 0\nreject_breaker_window_secs = 30",
+            "risk.reject_breaker_window_secs: has no effect: reject_breaker_count = 0 turns the breaker off",
+        ),
+    ];
+    for (lines, want) in cases {
+        let e = error(&with_initiator(&format!("[risk]\n{lines}\n")));
+        assert_starts(&e, &format!("config/venue.toml: {want}"));
+        assert!(e.contains("(line "), "no line in: {e}");
+    }
+}
+
+#[test]
+fn risk_errors_give_the_line_and_unknown_risk_keys_a_suggestion() {
+    let text = with_initiator("[risk]\nmax_open_orders = 10\norder_rate_per_sec = 0\n");
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("order_rate"))
+        .unwrap()
+        + 1;
+    assert_starts(
+        &error(&text),
+        &format!(
+            "config/venue.toml: risk.order_rate_per_sec: expected a positive integer, found 0 (line {line}, column 22)"
+        ),
+    );
+    assert_starts(
+        &error(&with_initiator("[risk]\nmax_open_order = 10\n")),
+        "config/venue.toml: risk.max_open_order: unknown key (did you mean max_open_orders?)",
+    );
+    assert_starts(
+        &error(&with_initiator("[risk]\nposition_limit = 10\n")),
+        "config/venue.toml: risk.position_limit: unknown key; expected one of: max_open_orders, order_rate_per_sec,",
+    );
+    assert_starts(
+        &error(&format!("risk = 5\n{ENGINE}{INITIATOR}")),
+        "config/venue.toml: risk: expected a table, found 5",
+    );
+    assert_starts(
+        &error(&format!("verbose = true\n{ENGINE}{INITIATOR}")),
+        "config/venue.toml: verbose: unknown key; expected one of: engine, session, risk",
+    );
+}

@@ -39,6 +39,7 @@
 mod engine;
 mod error;
 mod reader;
+mod risk;
 mod schedule;
 mod session;
 
@@ -83,6 +84,9 @@ pub struct Config {
     pub path: PathBuf,
     /// `[engine]`.
     pub engine: EngineConfig,
+    /// `[risk]`: the limits that are not per instrument (defaults when the
+    /// table is absent).
+    pub risk: crate::risk::RiskConfig,
     /// Every `[[session]]`, in file order.
     pub sessions: Vec<SessionConfig>,
 }
@@ -113,7 +117,7 @@ impl Config {
             table: root.get_ref(),
             span: None,
         };
-        root.deny_unknown(&["engine", "session"])?;
+        root.deny_unknown(&["engine", "session", "risk"])?;
         let base = base_dir(path)?;
 
         let engine = match root.table("engine")? {
@@ -141,9 +145,11 @@ impl Config {
             sessions.push(session::parse(&doc, i, t, item.span(), &base)?);
         }
         session::check_across(&doc, &sessions)?;
+        let risk = risk::parse(root.table("risk")?.as_ref())?;
         Ok(Config {
             path: path.to_path_buf(),
             engine,
+            risk,
             sessions: sessions.into_iter().map(|s| s.config).collect(),
         })
     }

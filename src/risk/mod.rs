@@ -1,7 +1,25 @@
 //! Pre-trade risk: O(1) checks on limits loaded at start-up.
 //!
-//! This file holds the interface the order stage and the risk engine share;
-//! the engine itself is in `engine.rs`.
+//! This file holds the interface the order stage and the risk engine share
+//! ([`RiskView`]); the engine itself is in `engine.rs` ([`RiskEngine`]: the
+//! checks, their order, the kill switch), with its parts in `bucket.rs` (the
+//! order-rate token bucket), `breaker.rs` (the venue-reject breaker) and
+//! `counters.rs` (rejects by reason, readable by the control plane).
+//!
+//! Risk owns limits and the decision to refuse; it may not change order
+//! state, send anything, read a clock or allocate after
+//! [`RiskEngine::new`].
+
+mod breaker;
+mod bucket;
+mod counters;
+mod engine;
+
+pub use bucket::TokenBucket;
+pub use counters::{
+    reject_reason_index, KillReason, RiskCounters, REJECT_REASON_KINDS, REJECT_REASON_NAMES,
+};
+pub use engine::*;
 
 use crate::strategy::{InstrumentId, Price, Qty};
 

@@ -107,8 +107,6 @@ fn main() -> ExitCode {
 }
 
 fn run(path: &std::path::Path) -> Result<ExitCode, String> {
-    use std::sync::atomic::AtomicBool;
-    use std::sync::Arc;
     let cfg = fixrail::config::load(path).map_err(|e| e.to_string())?;
     let filter = tracing_subscriber::EnvFilter::try_new(&cfg.engine.log_level).map_err(|e| {
         format!(
@@ -123,17 +121,31 @@ fn run(path: &std::path::Path) -> Result<ExitCode, String> {
         .with_ansi(false)
         .init();
     let spec = fixrail::engine::engine_spec(&cfg)?;
-    let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(sig, Arc::clone(&stop))
-            .map_err(|e| format!("cannot install the signal handler: {e}"))?;
-    }
-    let mut engine = fixrail::engine::Engine::new(spec, fixrail::clock::SystemClock)
+    let engine = fixrail::engine::Engine::new(spec, fixrail::clock::SystemClock)
         .map_err(|e| format!("{}: {e}", path.display()))?;
     for a in engine.listen_addrs() {
         tracing::info!(addr = %a, "accepting connections");
     }
-    engine.run(&stop).map_err(|e| e.to_string())?;
+    // The engine runs as an agent on one thread, pinned to the first of
+    // engine.cores when given, waiting per engine.idle.
+    use fixrail::runtime::{Idle, Placement, Runtime, RuntimeConfig};
+    let placement = Placement::OneThread {
+        core: cfg.engine.cores.first().copied(),
+    };
+    let runtime = Runtime::new(
+        RuntimeConfig::new(placement)
+            .named("engine")
+            .with_idle(Idle::from(cfg.engine.idle)),
+    )
+    .with(fixrail::engine::EngineAgent::new(engine));
+    let handle = runtime
+        .start()
+        .map_err(|e| format!("{}: engine.cores: {e}", path.display()))?;
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, handle.stop_flag())
+            .map_err(|e| format!("cannot install the signal handler: {e}"))?;
+    }
+    handle.join().map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
 }
 

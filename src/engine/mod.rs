@@ -9,9 +9,11 @@
 //! calling thread; the journal's helper threads are its only companions.
 //! Sockets are only touched through `crate::net`.
 
+mod agent;
 mod from_config;
 mod ids;
 
+pub use agent::EngineAgent;
 pub use from_config::engine_spec;
 
 use crate::clock::Clock;
@@ -102,7 +104,7 @@ pub enum EngineError {
 struct Slot {
     session: Session,
     journal_id: u32,
-    app: Box<dyn Application>,
+    app: Box<dyn Application + Send>,
     conn: Option<ConnId>,
     listen: Option<SocketAddr>,
     allowed: Vec<IpAddr>,
@@ -235,7 +237,7 @@ impl<C: Clock> Engine<C> {
             } else {
                 (None, None)
             };
-            let app: Box<dyn Application> = match s.application {
+            let app: Box<dyn Application + Send> = match s.application {
                 AppKind::Echo => Box::new(EchoApplication::default()),
                 AppKind::None => Box::new(NoApplication),
             };
@@ -346,6 +348,76 @@ impl<C: Clock> Engine<C> {
         self.inner.poll_apps(&mut self.net);
         self.inner.timers(&mut self.net);
         Ok(())
+    }
+
+    /// One duty cycle for a runtime agent: poll the transport without
+    /// waiting (the runtime's idle strategy decides how to wait), run the
+    /// applications and the timers. Returns the work done (events handled
+    /// plus application work), 0 when idle.
+    pub fn do_work(&mut self) -> Result<usize, EngineError> {
+        let inner = &mut self.inner;
+        let events = self
+            .net
+            .poll(Some(Duration::ZERO), |net, ev| inner.on_net_event(net, ev))?;
+        let apps = self.inner.poll_apps(&mut self.net);
+        self.inner.timers(&mut self.net);
+        Ok(events + apps)
+    }
+
+    /// Puts `app` behind session `name` in place of its configured
+    /// application (the order stage with its strategy rings, or user code).
+    /// Returns false when there is no such session.
+    pub fn set_application(&mut self, name: &str, app: Box<dyn Application + Send>) -> bool {
+        match self
+            .inner
+            .slots
+            .iter_mut()
+            .find(|s| s.session.config().name == name)
+        {
+            Some(slot) => {
+                slot.app = app;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Starts the graceful stop: every logged-on session sends Logout.
+    /// Call [`Engine::do_work`] until [`Engine::is_stopped`].
+    pub fn begin_stop(&mut self) {
+        let now = self.inner.clock.now();
+        if self.inner.shutting_down.is_none() {
+            self.inner.begin_shutdown(&mut self.net, now);
+        }
+    }
+
+    /// After [`Engine::begin_stop`]: every session is down or the longest
+    /// logout timeout has passed. Syncs the journal when it returns true.
+    pub fn is_stopped(&mut self) -> bool {
+        let Some(started) = self.inner.shutting_down else {
+            return false;
+        };
+        let now = self.inner.clock.now();
+        let slots = &self.inner.slots;
+        let all_down = slots.iter().all(|s| s.conn.is_none());
+        let limit = slots
+            .iter()
+            .map(|s| s.session.config().logout_timeout_secs as i64)
+            .max()
+            .unwrap_or(2)
+            * NANOS
+            + NANOS / 2;
+        let done = all_down || now.unix_nanos() - started.unix_nanos() > limit;
+        if done {
+            for i in 0..self.inner.slots.len() {
+                if let Some(c) = self.inner.slots[i].conn {
+                    self.net.close(c);
+                    self.inner.drop_conn(i, c, DisconnectReason::Shutdown);
+                }
+            }
+            let _ = self.inner.journal.sync();
+        }
+        done
     }
 
     /// The session named `name`.

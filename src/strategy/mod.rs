@@ -6,10 +6,12 @@
 //! journal or FIX encoding: strategies see instruments, prices and
 //! quantities, never wire formats.
 
+mod agent;
 mod handle;
 mod instrument;
 mod types;
 
+pub use agent::StrategyAgent;
 pub use handle::{channel, drive, EnginePort, Full, Strategy, StrategyHandle};
 pub use instrument::{Instrument, InstrumentError, InstrumentTable};
 pub use types::{

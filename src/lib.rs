@@ -24,3 +24,4 @@ pub mod engine;
 pub mod journal;
 pub mod net;
 pub mod session;
+pub mod venue;

@@ -127,7 +127,11 @@ pub(super) fn venue(t: &Section<'_, '_>) -> Result<VenueConfig, ConfigError> {
             1..=LIMIT_MAX,
             d.max_resting_orders_per_instrument,
         )?,
-        max_remembered_orders: t.int("max_remembered_orders", 0..=LIMIT_MAX, d.max_remembered_orders)?,
+        max_remembered_orders: t.int(
+            "max_remembered_orders",
+            0..=LIMIT_MAX,
+            d.max_remembered_orders,
+        )?,
         max_queued_reports_per_session: t.int(
             "max_queued_reports_per_session",
             1..=LIMIT_MAX,

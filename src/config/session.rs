@@ -493,7 +493,11 @@ fn reconnect(t: &Section<'_, '_>) -> Result<ReconnectConfig, ConfigError> {
 impl Parsed {
     /// An error about this session's `application` key.
     pub(super) fn error_at_application(&self, doc: &Doc<'_>, problem: &str) -> ConfigError {
-        doc.invalid(format!("{}.application", self.prefix), self.application_span.clone(), problem)
+        doc.invalid(
+            format!("{}.application", self.prefix),
+            self.application_span.clone(),
+            problem,
+        )
     }
 }
 

@@ -218,16 +218,19 @@ impl<C: Clock> Engine<C> {
         let mut listeners: Vec<(SocketAddr, crate::net::ListenerId)> = Vec::new();
         let mut slots = Vec::with_capacity(spec.sessions.len());
         // One venue shared by every venue session (see `crate::venue`).
-        let venue = match spec.venue {
-            Some(v) if spec.sessions.iter().any(|s| s.application == AppKind::Venue) => Some(
-                Venue::new(v, now)
-                    .map(Venue::shared)
-                    .map_err(|e| EngineError::Session {
-                        session: "venue".to_owned(),
-                        problem: e.to_string(),
-                    })?,
-            ),
-            _ => None,
+        let has_venue = spec
+            .sessions
+            .iter()
+            .any(|s| s.application == AppKind::Venue);
+        let venue = match spec.venue.filter(|_| has_venue) {
+            Some(v) => {
+                let venue = Venue::new(v, now).map_err(|e| EngineError::Session {
+                    session: "venue".to_owned(),
+                    problem: e.to_string(),
+                })?;
+                Some(Venue::shared(venue))
+            }
+            None => None,
         };
         for (i, s) in spec.sessions.into_iter().enumerate() {
             let name = s.session.name.clone();
@@ -676,7 +679,9 @@ impl<C: Clock> Inner<C> {
         let now = self.clock.now();
         for i in 0..self.slots.len() {
             let slot = &mut self.slots[i];
-            if slot.conn.is_none() || slot.session.state() != State::Active || !slot.app.has_queued()
+            if slot.conn.is_none()
+                || slot.session.state() != State::Active
+                || !slot.app.has_queued()
             {
                 continue;
             }

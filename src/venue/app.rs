@@ -9,9 +9,9 @@
 //! once; reports for another session are queued for it (see the module doc
 //! of [`crate::venue`]).
 
-use super::book::{Amended, CancelReason, Execution, OrderSpec, Outcome, Side, TimeInForce};
+use super::book::{CancelReason, Execution, OrderSpec, Outcome, Side, TimeInForce};
 use super::orders::{NewOrderRec, OrdStatus, OrdType, CL_ORD_ID_MAX};
-use super::report::{from_units, side_code, tif_code, whole_units, CancelReject, Er, Report};
+use super::report::{from_units, whole_units, Er, Report};
 use super::Venue;
 use crate::codec::tags::{self, Tag};
 use crate::codec::{Fixed, Message, UtcTimestamp};
@@ -21,9 +21,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 /// Symbol (55) of a report about no known instrument.
-const NO_SYMBOL: &[u8] = b"[N/A]";
+pub(super) const NO_SYMBOL: &[u8] = b"[N/A]";
 /// Side (54) of a report that names no side: Undisclosed.
-const NO_SIDE: u8 = b'7';
+pub(super) const NO_SIDE: u8 = b'7';
 
 /// One venue session's application: a handle on the shared [`Venue`] and
 /// the session's slot in it (made by [`Venue::attach`]).
@@ -79,22 +79,22 @@ impl Application for VenueApplication {
     }
 }
 
-fn val<'m>(msg: &Message<'m>, tag: Tag) -> Option<&'m [u8]> {
+pub(super) fn val<'m>(msg: &Message<'m>, tag: Tag) -> Option<&'m [u8]> {
     msg.get(tag).map(|f| f.value())
 }
 
-fn one_char(msg: &Message<'_>, tag: Tag) -> Option<u8> {
+pub(super) fn one_char(msg: &Message<'_>, tag: Tag) -> Option<u8> {
     match val(msg, tag) {
         Some([c]) => Some(*c),
         _ => None,
     }
 }
 
-fn decimal(msg: &Message<'_>, tag: Tag) -> Option<Fixed> {
+pub(super) fn decimal(msg: &Message<'_>, tag: Tag) -> Option<Fixed> {
     msg.get(tag).and_then(|f| f.as_fixed().ok())
 }
 
-fn valid_cl_ord_id(id: &[u8]) -> bool {
+pub(super) fn valid_cl_ord_id(id: &[u8]) -> bool {
     !id.is_empty() && id.len() <= CL_ORD_ID_MAX
 }
 
@@ -110,10 +110,10 @@ struct Echo<'m> {
 }
 
 /// The refusal of a request: (reason code, Text).
-type Refusal = (u32, &'static str);
+pub(super) type Refusal = (u32, &'static str);
 
 impl Venue {
-    fn exec_id(&mut self) -> u64 {
+    pub(super) fn exec_id(&mut self) -> u64 {
         let n = self.next_exec_id;
         self.next_exec_id += 1;
         n
@@ -135,7 +135,13 @@ impl Venue {
 
     /// Sends `r` to its order's session: at once when that is `me` (the
     /// session being served), else onto that session's queue.
-    fn report(&mut self, me: u16, r: Report, text: Option<&str>, tx: &mut Responder<'_>) {
+    pub(super) fn report(
+        &mut self,
+        me: u16,
+        r: Report,
+        text: Option<&str>,
+        tx: &mut Responder<'_>,
+    ) {
         let rec = *self.orders.get(r.order);
         if rec.session == me {
             let mut er = Er::order(self, &rec, &r);
@@ -157,14 +163,14 @@ impl Venue {
     }
 
     /// Sends `er` on the session being served, counting a failure.
-    fn send_er(&mut self, er: &Er<'_>, tx: &mut Responder<'_>) {
+    pub(super) fn send_er(&mut self, er: &Er<'_>, tx: &mut Responder<'_>) {
         if er.send(self.run_id, tx).is_err() {
             self.counters.send_failures += 1;
         }
     }
 
     /// OrderQty as lots of market `m`.
-    fn lots(&self, m: u16, qty: Option<Fixed>) -> Result<u64, Refusal> {
+    pub(super) fn lots(&self, m: u16, qty: Option<Fixed>) -> Result<u64, Refusal> {
         let market = &self.markets[m as usize];
         let lot = market.spec.lot_size;
         let Some(q) = qty else {
@@ -175,7 +181,10 @@ impl Venue {
         }
         let lots = whole_units(q, lot, false)
             .filter(|&l| from_units(l, lot).is_some())
-            .ok_or((13, "OrderQty is not a whole number of lots (lot_size) or is too large"))?;
+            .ok_or((
+                13,
+                "OrderQty is not a whole number of lots (lot_size) or is too large",
+            ))?;
         if lots as u64 > market.max_lots {
             return Err((3, "OrderQty exceeds the instrument's max_order_qty"));
         }
@@ -183,7 +192,7 @@ impl Venue {
     }
 
     /// Price as ticks of market `m`.
-    fn ticks(&self, m: u16, price: Option<Fixed>) -> Result<i64, &'static str> {
+    pub(super) fn ticks(&self, m: u16, price: Option<Fixed>) -> Result<i64, &'static str> {
         let tick = self.markets[m as usize].spec.tick_size;
         let Some(p) = price else {
             return Err("Price (44) is required for a limit order");
@@ -196,7 +205,14 @@ impl Venue {
             .ok_or("Price is not a whole number of ticks (tick_size) or is too large")
     }
 
-    fn reject_new(&mut self, e: &Echo<'_>, reason: u32, text: &str, now: UtcTimestamp, tx: &mut Responder<'_>) {
+    fn reject_new(
+        &mut self,
+        e: &Echo<'_>,
+        reason: u32,
+        text: &str,
+        now: UtcTimestamp,
+        tx: &mut Responder<'_>,
+    ) {
         self.counters.orders_rejected += 1;
         let exec_id = self.exec_id();
         let mut er = Er::empty(exec_id, b'8', b'8', e.symbol, e.side, now);
@@ -211,7 +227,13 @@ impl Venue {
     }
 
     /// NewOrderSingle (D).
-    fn handle_new_order(&mut self, me: u16, now: UtcTimestamp, msg: &Message<'_>, tx: &mut Responder<'_>) {
+    fn handle_new_order(
+        &mut self,
+        me: u16,
+        now: UtcTimestamp,
+        msg: &Message<'_>,
+        tx: &mut Responder<'_>,
+    ) {
         let symbol = val(msg, tags::SYMBOL);
         let e = Echo {
             cl: val(msg, tags::CL_ORD_ID).unwrap_or(b""),
@@ -306,7 +328,15 @@ impl Venue {
 
     /// Reports the fills of the last book call for taker order `t` to both
     /// parties, then what became of the rest of `t`.
-    fn apply_execution(&mut self, me: u16, t: u32, m: u16, exec: Execution, now: UtcTimestamp, tx: &mut Responder<'_>) {
+    pub(super) fn apply_execution(
+        &mut self,
+        me: u16,
+        t: u32,
+        m: u16,
+        exec: Execution,
+        now: UtcTimestamp,
+        tx: &mut Responder<'_>,
+    ) {
         let n = self.markets[m as usize].book.fills().len();
         for k in 0..n {
             let f = self.markets[m as usize].book.fills()[k];
@@ -334,7 +364,9 @@ impl Venue {
                 let text = match why {
                     CancelReason::Ioc => "Immediate or cancel: unfilled quantity canceled",
                     CancelReason::Fok => "Fill or kill: the whole quantity could not be filled",
-                    CancelReason::NoLiquidity => "Market order: no more liquidity, unfilled quantity canceled",
+                    CancelReason::NoLiquidity => {
+                        "Market order: no more liquidity, unfilled quantity canceled"
+                    }
                     CancelReason::BookFull => "Book full: unfilled quantity canceled",
                 };
                 self.report(me, r, Some(text), tx);
@@ -359,255 +391,5 @@ impl Venue {
             last_qty: qty,
             ..Report::of(i, rec, exec_id, b'F', now)
         }
-    }
-
-    /// Whether the Symbol (if given) and Side of a cancel or replace are
-    /// those of order `i`.
-    fn same_instrument(&self, i: u32, msg: &Message<'_>) -> bool {
-        let rec = self.orders.get(i);
-        let symbol = self.markets[rec.instrument as usize].spec.symbol.as_bytes();
-        val(msg, tags::SYMBOL).is_none_or(|s| s == symbol)
-            && one_char(msg, tags::SIDE) == Some(side_code(rec.side))
-    }
-
-    /// The checks a cancel and a replace share; the order on success.
-    fn find_to_change(&mut self, me: u16, cl: &[u8], orig: &[u8], msg: &Message<'_>, too_late: &'static str) -> Result<u32, (Option<u32>, Refusal)> {
-        if !valid_cl_ord_id(cl) {
-            return Err((None, (99, "ClOrdID must be 1 to 64 bytes")));
-        }
-        let Some(i) = self.orders.find(me, orig) else {
-            return Err((None, (1, "Unknown order")));
-        };
-        if self.orders.find(me, cl).is_some() {
-            return Err((Some(i), (6, "Duplicate ClOrdID")));
-        }
-        if self.orders.get(i).status.is_done() {
-            return Err((Some(i), (0, too_late)));
-        }
-        if !self.same_instrument(i, msg) {
-            return Err((Some(i), (99, "Symbol or Side does not match the order")));
-        }
-        if !self.orders.id_available() {
-            return Err((Some(i), (99, "Venue order capacity reached")));
-        }
-        Ok(i)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn cancel_reject(&mut self, order: Option<u32>, cl: &[u8], orig: &[u8], response_to: u8, (reason, text): Refusal, now: UtcTimestamp, tx: &mut Responder<'_>) {
-        self.counters.cancel_rejects += 1;
-        let (order_id, status) = match order {
-            Some(i) => {
-                let rec = self.orders.get(i);
-                (Some(rec.order_id), rec.status.code())
-            }
-            None => (None, b'8'),
-        };
-        let rej = CancelReject {
-            order_id,
-            cl_ord_id: cl,
-            orig_cl_ord_id: orig,
-            status,
-            now,
-            response_to,
-            reason,
-            text,
-        };
-        if rej.send(self.run_id, tx).is_err() {
-            self.counters.send_failures += 1;
-        }
-    }
-
-    /// OrderCancelRequest (F).
-    fn handle_cancel(&mut self, me: u16, now: UtcTimestamp, msg: &Message<'_>, tx: &mut Responder<'_>) {
-        let cl = val(msg, tags::CL_ORD_ID).unwrap_or(b"");
-        let orig = val(msg, tags::ORIG_CL_ORD_ID).unwrap_or(b"");
-        let i = match self.find_to_change(me, cl, orig, msg, "Too late to cancel") {
-            Ok(i) => i,
-            Err((order, refusal)) => return self.cancel_reject(order, cl, orig, b'1', refusal, now, tx),
-        };
-        let rec = *self.orders.get(i);
-        if let Some(id) = rec.resting {
-            self.markets[rec.instrument as usize].book.cancel(id);
-        }
-        let rec = self.orders.get_mut(i);
-        rec.status = OrdStatus::Canceled;
-        rec.resting = None;
-        self.orders
-            .add_id(i, cl)
-            .expect("find_to_change checked that an id entry is free");
-        self.counters.cancels += 1;
-        let exec_id = self.exec_id();
-        let rec = *self.orders.get(i);
-        let r = Report::of(i, &rec, exec_id, b'4', now);
-        let mut er = Er::order(self, &rec, &r);
-        er.orig_cl_ord_id = Some(orig);
-        let failed = er.send(self.run_id, tx).is_err();
-        self.counters.send_failures += u64::from(failed);
-        self.orders.finish(i);
-    }
-
-    /// OrderCancelReplaceRequest (G).
-    fn handle_replace(&mut self, me: u16, now: UtcTimestamp, msg: &Message<'_>, tx: &mut Responder<'_>) {
-        let cl = val(msg, tags::CL_ORD_ID).unwrap_or(b"");
-        let orig = val(msg, tags::ORIG_CL_ORD_ID).unwrap_or(b"");
-        let checked = self
-            .find_to_change(me, cl, orig, msg, "Too late to replace")
-            .and_then(|i| self.replace_terms(i, msg).map(|terms| (i, terms)).map_err(|r| (Some(i), r)));
-        let (i, (qty, price)) = match checked {
-            Ok(x) => x,
-            Err((order, refusal)) => return self.cancel_reject(order, cl, orig, b'2', refusal, now, tx),
-        };
-        let rec = *self.orders.get(i);
-        let m = rec.instrument;
-        let resting = rec.resting.expect("an open order rests in its book");
-        self.orders
-            .add_id(i, cl)
-            .expect("find_to_change checked that an id entry is free");
-        self.counters.replaces += 1;
-        let amended = if qty == rec.cum {
-            // Down to what is executed: the order is done.
-            self.markets[m as usize].book.cancel(resting);
-            None
-        } else {
-            self.markets[m as usize].book.amend(resting, price, qty - rec.cum)
-        };
-        let r = self.orders.get_mut(i);
-        r.qty = qty;
-        r.price = price;
-        if amended.is_none() {
-            r.status = OrdStatus::Filled;
-            r.resting = None;
-        }
-        let exec_id = self.exec_id();
-        let rec = *self.orders.get(i);
-        let report = Report::of(i, &rec, exec_id, b'5', now);
-        let mut er = Er::order(self, &rec, &report);
-        er.orig_cl_ord_id = Some(orig);
-        let failed = er.send(self.run_id, tx).is_err();
-        self.counters.send_failures += u64::from(failed);
-        match amended {
-            None => self.orders.finish(i),
-            Some(Amended::KeptPriority(id)) => self.orders.get_mut(i).resting = Some(id),
-            Some(Amended::Requeued(exec)) => {
-                self.orders.get_mut(i).resting = None;
-                self.apply_execution(me, i, m, exec, now, tx);
-            }
-        }
-    }
-
-    /// The new (lots, ticks) of a replace of order `i`.
-    fn replace_terms(&self, i: u32, msg: &Message<'_>) -> Result<(u64, i64), Refusal> {
-        let rec = self.orders.get(i);
-        let code = match rec.ord_type {
-            OrdType::Market => b'1',
-            OrdType::Limit => b'2',
-        };
-        if one_char(msg, tags::ORD_TYPE) != Some(code) {
-            return Err((99, "OrdType cannot change"));
-        }
-        if one_char(msg, tags::TIME_IN_FORCE).is_some_and(|t| t != tif_code(rec.tif)) {
-            return Err((99, "TimeInForce cannot change"));
-        }
-        let qty = self
-            .lots(rec.instrument, decimal(msg, tags::ORDER_QTY))
-            .map_err(|(_, text)| (99, text))?;
-        let price = self
-            .ticks(rec.instrument, decimal(msg, tags::PRICE))
-            .map_err(|text| (99, text))?;
-        if qty < rec.cum {
-            return Err((99, "OrderQty is below the quantity already executed (CumQty)"));
-        }
-        Ok((qty, price))
-    }
-
-    /// A status report (150=I) on order `i`, answering ClOrdID `cl`.
-    fn status_report(&mut self, i: u32, cl: &[u8], req_id: Option<&[u8]>, now: UtcTimestamp, tx: &mut Responder<'_>) {
-        self.counters.status_reports += 1;
-        let exec_id = self.exec_id();
-        let rec = *self.orders.get(i);
-        let r = Report::of(i, &rec, exec_id, b'I', now);
-        let mut er = Er::order(self, &rec, &r);
-        er.cl_ord_id = Some(cl);
-        er.ord_status_req_id = req_id;
-        let failed = er.send(self.run_id, tx).is_err();
-        self.counters.send_failures += u64::from(failed);
-    }
-
-    /// OrderStatusRequest (H).
-    fn handle_status(&mut self, me: u16, now: UtcTimestamp, msg: &Message<'_>, tx: &mut Responder<'_>) {
-        let cl = val(msg, tags::CL_ORD_ID).unwrap_or(b"");
-        let req_id = val(msg, tags::ORD_STATUS_REQ_ID);
-        if let Some(i) = self.orders.find(me, cl) {
-            return self.status_report(i, cl, req_id, now, tx);
-        }
-        self.counters.status_reports += 1;
-        let exec_id = self.exec_id();
-        let symbol = val(msg, tags::SYMBOL).unwrap_or(NO_SYMBOL);
-        let side = one_char(msg, tags::SIDE).unwrap_or(NO_SIDE);
-        let mut er = Er::empty(exec_id, b'I', b'8', symbol, side, now);
-        er.cl_ord_id = (!cl.is_empty()).then_some(cl);
-        er.ord_status_req_id = req_id;
-        er.rej_reason = Some(5);
-        er.text = Some("Unknown order");
-        self.send_er(&er, tx);
-    }
-
-    /// OrderMassStatusRequest (AF): a status report per open order of this
-    /// session that matches (MassStatusReqType 7: all; 1: those of the
-    /// given Symbol; an optional Side narrows either), the last with
-    /// LastRptRequested=Y. None matching: one report with OrdStatus
-    /// Rejected saying why.
-    fn handle_mass_status(&mut self, me: u16, now: UtcTimestamp, msg: &Message<'_>, tx: &mut Responder<'_>) {
-        let id = val(msg, tags::MASS_STATUS_REQ_ID).unwrap_or(b"");
-        let kind = msg
-            .get(tags::MASS_STATUS_REQ_TYPE)
-            .and_then(|f| f.as_u64().ok());
-        let symbol = val(msg, tags::SYMBOL);
-        let side = match one_char(msg, tags::SIDE) {
-            Some(b'1') => Some(Side::Buy),
-            Some(b'2') => Some(Side::Sell),
-            _ => None,
-        };
-        let filter: Result<Option<u16>, &'static str> = match kind {
-            Some(7) => Ok(None),
-            Some(1) => match symbol.and_then(|s| self.market(s)) {
-                Some(m) => Ok(Some(m)),
-                None => Err("Unknown symbol"),
-            },
-            _ => Err("Unsupported MassStatusReqType: the venue takes 1 (security) and 7 (all orders)"),
-        };
-        let matches = |v: &Venue, i: u32| {
-            let rec = v.orders.get(i);
-            filter.is_ok_and(|f| f.is_none_or(|m| m == rec.instrument))
-                && side.is_none_or(|s| s == rec.side)
-        };
-        let total = self.orders.open_orders(me).filter(|&i| matches(self, i)).count() as u64;
-        if total == 0 {
-            self.counters.status_reports += 1;
-            let exec_id = self.exec_id();
-            let side = one_char(msg, tags::SIDE).unwrap_or(NO_SIDE);
-            let mut er = Er::empty(exec_id, b'I', b'8', symbol.unwrap_or(NO_SYMBOL), side, now);
-            er.mass = Some((id, 0, true));
-            er.text = Some(filter.err().unwrap_or("No open orders match"));
-            return self.send_er(&er, tx);
-        }
-        // ExecIDs are taken up front so the walk can borrow the venue.
-        let first = self.next_exec_id;
-        self.next_exec_id += total;
-        let mut sent = 0;
-        let mut failures = 0;
-        for i in self.orders.open_orders(me).filter(|&i| matches(self, i)) {
-            let rec = *self.orders.get(i);
-            let r = Report::of(i, &rec, first + sent, b'I', now);
-            sent += 1;
-            let mut er = Er::order(self, &rec, &r);
-            er.mass = Some((id, total, sent == total));
-            if er.send(self.run_id, tx).is_err() {
-                failures += 1;
-            }
-        }
-        self.counters.status_reports += sent;
-        self.counters.send_failures += failures;
     }
 }

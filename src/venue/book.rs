@@ -265,7 +265,8 @@ impl Book {
                 outcome: Outcome::Canceled(CancelReason::Ioc),
             };
         }
-        if order.tif == TimeInForce::Fok && self.available(order.side, order.price, order.qty) < order.qty
+        if order.tif == TimeInForce::Fok
+            && self.available(order.side, order.price, order.qty) < order.qty
         {
             return Execution {
                 filled: 0,
@@ -475,7 +476,10 @@ impl Book {
                     head: NONE,
                     tail: NONE,
                 };
-                debug_assert!(list.len() < list.capacity(), "side array sized for capacity");
+                debug_assert!(
+                    list.len() < list.capacity(),
+                    "side array sized for capacity"
+                );
                 list.insert(i, l);
                 l
             }
@@ -581,7 +585,11 @@ mod tests {
         b.submit(limit(3, Side::Sell, 100, 5));
         let e = b.submit(limit(4, Side::Buy, 101, 12));
         assert_eq!(e.filled, 12);
-        let fills: Vec<(u32, i64, u64)> = b.fills().iter().map(|f| (f.maker, f.price, f.qty)).collect();
+        let fills: Vec<(u32, i64, u64)> = b
+            .fills()
+            .iter()
+            .map(|f| (f.maker, f.price, f.qty))
+            .collect();
         assert_eq!(fills, [(2, 100, 5), (3, 100, 5), (1, 101, 2)]);
         assert_eq!(b.best(Side::Sell), Some((101, 3)));
         assert_eq!(b.len(), 1);

@@ -49,7 +49,9 @@ pub mod book;
 pub mod orders;
 
 mod app;
+mod cancel;
 mod report;
+mod status;
 
 pub use app::VenueApplication;
 
@@ -249,8 +251,9 @@ impl Venue {
             }
             let max_lots = match ins.max_order_qty {
                 None => u64::MAX,
-                Some(q) => report::whole_units(q, ins.lot_size, true)
-                    .map_or(u64::MAX, |l| l.max(0) as u64),
+                Some(q) => {
+                    report::whole_units(q, ins.lot_size, true).map_or(u64::MAX, |l| l.max(0) as u64)
+                }
             };
             markets.push(Market {
                 spec: ins.clone(),
@@ -267,9 +270,8 @@ impl Venue {
         });
         // Open orders never outnumber resting slots (plus the one being
         // handled); finished ones are capped separately.
-        let records = markets.len() * spec.max_resting_orders_per_instrument
-            + spec.max_remembered_orders
-            + 1;
+        let records =
+            markets.len() * spec.max_resting_orders_per_instrument + spec.max_remembered_orders + 1;
         Ok(Venue {
             run_id: started.unix_secs().max(0) as u64,
             markets,

@@ -270,7 +270,9 @@ impl Orders {
                 return None;
             }
             let entry = &self.ids[e as usize];
-            if entry.hash == h && entry.session == session && &entry.bytes[..entry.len as usize] == id
+            if entry.hash == h
+                && entry.session == session
+                && &entry.bytes[..entry.len as usize] == id
             {
                 return Some(e);
             }

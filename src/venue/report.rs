@@ -116,7 +116,10 @@ impl IdText {
         buf[a] = b'-';
         let b = write_u64_rev(n, &mut digits);
         buf[a + 1..a + 1 + b].copy_from_slice(&digits[20 - b..]);
-        IdText { buf, len: a + 1 + b }
+        IdText {
+            buf,
+            len: a + 1 + b,
+        }
     }
 
     pub(crate) fn as_bytes(&self) -> &[u8] {
@@ -144,7 +147,13 @@ pub(crate) struct Report {
 
 impl Report {
     /// A snapshot of order `rec` now.
-    pub(crate) fn of(order: u32, rec: &OrderRec, exec_id: u64, exec_type: u8, now: UtcTimestamp) -> Report {
+    pub(crate) fn of(
+        order: u32,
+        rec: &OrderRec,
+        exec_id: u64,
+        exec_type: u8,
+        now: UtcTimestamp,
+    ) -> Report {
         Report {
             order,
             exec_id,
@@ -215,7 +224,14 @@ const ZERO: Fixed = Fixed::new(0, 0);
 
 impl<'a> Er<'a> {
     /// A report with no order and zero quantities (rejects, unknown orders).
-    pub(crate) fn empty(exec_id: u64, exec_type: u8, status: u8, symbol: &'a [u8], side: u8, now: UtcTimestamp) -> Er<'a> {
+    pub(crate) fn empty(
+        exec_id: u64,
+        exec_type: u8,
+        status: u8,
+        symbol: &'a [u8],
+        side: u8,
+        now: UtcTimestamp,
+    ) -> Er<'a> {
         Er {
             order_id: None,
             exec_id,
@@ -392,7 +408,10 @@ mod tests {
     fn avg_px_rounds_and_trims() {
         let tick = Fixed::new(1, 2);
         // (100.00 x 1 + 100.01 x 2) / 3 = 100.006666.. -> 100.006667
-        assert_eq!(avg_px(10000 + 2 * 10001, 3, tick), Fixed::new(100_006_667, 6));
+        assert_eq!(
+            avg_px(10000 + 2 * 10001, 3, tick),
+            Fixed::new(100_006_667, 6)
+        );
         assert_eq!(avg_px(10000 * 4, 4, tick), Fixed::new(10000, 2));
         assert_eq!(avg_px(0, 0, tick), Fixed::new(0, 0));
     }

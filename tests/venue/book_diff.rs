@@ -7,8 +7,7 @@
 
 use crate::common::Rng;
 use fixrail::venue::book::{
-    Amended, Book, CancelReason, Execution, Fill, OrderSpec, Outcome, RestingId, Side,
-    TimeInForce,
+    Amended, Book, CancelReason, Execution, Fill, OrderSpec, Outcome, RestingId, Side, TimeInForce,
 };
 use std::collections::HashMap;
 
@@ -135,7 +134,12 @@ impl RefBook {
 
     /// `None`: the order is gone. `Some(None)`: amended in place.
     #[allow(clippy::type_complexity)]
-    fn amend(&mut self, key: u32, price: i64, leaves: u64) -> Option<Option<(Vec<Fill>, u64, u64, Kind)>> {
+    fn amend(
+        &mut self,
+        key: u32,
+        price: i64,
+        leaves: u64,
+    ) -> Option<Option<(Vec<Fill>, u64, u64, Kind)>> {
         let i = self.orders.iter().position(|o| o.key == key)?;
         let o = self.orders[i];
         if price == o.price && leaves <= o.leaves {
@@ -219,7 +223,11 @@ fn run(seed: u64, capacity: usize, ops: usize) {
         let live: Vec<u32> = model.orders.iter().map(|o| o.key).collect();
         if roll < 55 || live.is_empty() {
             next_key += 1;
-            let side = if rng.below(2) == 0 { Side::Buy } else { Side::Sell };
+            let side = if rng.below(2) == 0 {
+                Side::Buy
+            } else {
+                Side::Sell
+            };
             let price = if rng.below(10) == 0 {
                 None
             } else {
@@ -235,14 +243,24 @@ fn run(seed: u64, capacity: usize, ops: usize) {
             let e = book.submit(o);
             let (fills, filled, remaining, k) = model.submit(o);
             assert_eq!(book.fills(), &fills[..], "{}: fills of {o:?}", ctx());
-            assert_eq!((e.filled, e.remaining, kind(&e)), (filled, remaining, k), "{}: {o:?}", ctx());
+            assert_eq!(
+                (e.filled, e.remaining, kind(&e)),
+                (filled, remaining, k),
+                "{}: {o:?}",
+                ctx()
+            );
             if let Outcome::Rested(id) = e.outcome {
                 ids.insert(o.key, id);
             }
         } else if roll < 75 {
             let key = live[rng.below(live.len())];
             let id = ids.remove(&key).expect("live order has an id");
-            assert_eq!(book.cancel(id), model.cancel(key), "{}: cancel {key}", ctx());
+            assert_eq!(
+                book.cancel(id),
+                model.cancel(key),
+                "{}: cancel {key}",
+                ctx()
+            );
             gone.push(id);
         } else if roll < 97 {
             let key = live[rng.below(live.len())];
@@ -262,7 +280,12 @@ fn run(seed: u64, capacity: usize, ops: usize) {
                 (Amended::KeptPriority(new_id), None) => assert_eq!(new_id, id),
                 (Amended::Requeued(e), Some((fills, filled, remaining, k))) => {
                     assert_eq!(book.fills(), &fills[..], "{}: fills of amend {key}", ctx());
-                    assert_eq!((e.filled, e.remaining, kind(&e)), (filled, remaining, k), "{}", ctx());
+                    assert_eq!(
+                        (e.filled, e.remaining, kind(&e)),
+                        (filled, remaining, k),
+                        "{}",
+                        ctx()
+                    );
                     ids.remove(&key);
                     gone.push(id);
                     if let Outcome::Rested(new_id) = e.outcome {

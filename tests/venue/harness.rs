@@ -228,7 +228,10 @@ impl Sim {
             };
             if out.get(35) == Some("8") {
                 for tag in [37, 17, 150, 39, 55, 54, 60, 151, 14, 6] {
-                    assert!(out.get(tag).is_some(), "no {tag}= in ExecutionReport {out:?}");
+                    assert!(
+                        out.get(tag).is_some(),
+                        "no {tag}= in ExecutionReport {out:?}"
+                    );
                 }
                 let exec_id = out.field(17).to_string();
                 assert!(self.exec_ids.insert(exec_id), "ExecID repeated in {out:?}");

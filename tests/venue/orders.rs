@@ -73,7 +73,14 @@ fn a_limit_order_is_acknowledged_with_every_field() {
     assert!(new.get(60).is_some() && new.get(17).is_some());
     s.expect_none(C1);
     s.expect_none(C2);
-    assert_eq!(s.venue.borrow().book("FXR").unwrap().best(fixrail::venue::book::Side::Sell), Some((10025, 100)));
+    assert_eq!(
+        s.venue
+            .borrow()
+            .book("FXR")
+            .unwrap()
+            .best(fixrail::venue::book::Side::Sell),
+        Some((10025, 100))
+    );
 }
 
 #[test]
@@ -86,12 +93,18 @@ fn a_cross_session_match_reports_fills_to_both_parties() {
     let s1 = s.expect(C1, "150=0|11=S1");
     s.send_only(C2, "D", &limit("B1", 1, "40", "100.50"));
     s.expect(C2, "150=0|39=0|11=B1");
-    s.expect(C2, "150=F|39=2|11=B1|31=100.25|32=40|14=40|151=0|6=100.25|44=100.50|38=40");
+    s.expect(
+        C2,
+        "150=F|39=2|11=B1|31=100.25|32=40|14=40|151=0|6=100.25|44=100.50|38=40",
+    );
     s.expect_none(C2);
     s.expect_none(C1);
     assert_eq!(s.venue.borrow().queued_reports("C1"), 1);
     s.engine_turn();
-    let f = s.expect(C1, "35=8|150=F|39=1|11=S1|31=100.25|32=40|14=40|151=60|6=100.25|54=2|38=100");
+    let f = s.expect(
+        C1,
+        "35=8|150=F|39=1|11=S1|31=100.25|32=40|14=40|151=60|6=100.25|54=2|38=100",
+    );
     assert_eq!(f.field(37), s1.field(37), "same OrderID");
     s.send(C2, "D", &market("B2", 1, "60"));
     s.expect(C2, "150=0|11=B2|40=1|44=!");
@@ -138,9 +151,15 @@ fn cancel_then_too_late_then_unknown() {
     let c = s.expect(C1, "35=8|150=4|39=4|11=A2|41=A1|14=0|151=0|38=100");
     assert_eq!(c.field(37), new.field(37));
     s.send(C1, "F", &cancel("A3", "A1", 1));
-    s.expect(C1, "35=9|11=A3|41=A1|434=1|102=0|39=4|58=Too late to cancel");
+    s.expect(
+        C1,
+        "35=9|11=A3|41=A1|434=1|102=0|39=4|58=Too late to cancel",
+    );
     s.send(C1, "F", &cancel("A4", "NOPE", 1));
-    s.expect(C1, "35=9|11=A4|41=NOPE|434=1|102=1|39=8|37=NONE|58=Unknown order");
+    s.expect(
+        C1,
+        "35=9|11=A4|41=NOPE|434=1|102=1|39=8|37=NONE|58=Unknown order",
+    );
     // A status request by the cancel's ClOrdID finds the cancelled order.
     s.send(C1, "H", "11=A2|55=FXR|54=1|");
     s.expect(C1, "150=I|39=4|11=A2|151=0");
@@ -160,7 +179,10 @@ fn a_filled_order_is_too_late_to_cancel_or_replace() {
     s.send(C1, "F", &cancel("S2", "S", 2));
     s.expect(C1, "35=9|434=1|102=0|39=2|41=S|11=S2");
     s.send(C1, "G", &replace("S3", "S", 2, "10", "100"));
-    s.expect(C1, "35=9|434=2|102=0|39=2|41=S|11=S3|58=Too late to replace");
+    s.expect(
+        C1,
+        "35=9|434=2|102=0|39=2|41=S|11=S3|58=Too late to replace",
+    );
     s.send(C1, "G", &replace("S4", "GHOST", 2, "10", "100"));
     s.expect(C1, "35=9|434=2|102=1|39=8|37=NONE");
     s.expect_none(C1);
@@ -248,14 +270,32 @@ fn replace_refusals_name_the_problem() {
     s.take(C1);
     s.take(C2);
     let cases = [
-        (replace("R1", "A", 2, "10", "99"), "102=99|58=Symbol or Side does not match the order"),
-        (replace("A", "A", 1, "10", "99"), "102=6|58=Duplicate ClOrdID"),
-        (replace("R2", "A", 1, "3", "99"), "102=99|58=OrderQty is below the quantity already executed (CumQty)"),
+        (
+            replace("R1", "A", 2, "10", "99"),
+            "102=99|58=Symbol or Side does not match the order",
+        ),
+        (
+            replace("A", "A", 1, "10", "99"),
+            "102=6|58=Duplicate ClOrdID",
+        ),
+        (
+            replace("R2", "A", 1, "3", "99"),
+            "102=99|58=OrderQty is below the quantity already executed (CumQty)",
+        ),
         (replace("R3", "A", 1, "10", "99.001"), "102=99"),
         (replace("R4", "A", 1, "10.5", "99"), "102=99"),
-        (format!("41=A|11=R5|55=FXR|54=1|60={T}|38=10|40=1|"), "102=99|58=OrdType cannot change"),
-        (format!("41=A|11=R6|55=FXR|54=1|60={T}|38=10|40=2|44=99|59=3|"), "102=99|58=TimeInForce cannot change"),
-        (format!("41=A|11=R7|55=EUR/USD|54=1|60={T}|38=10|40=2|44=99|"), "102=99"),
+        (
+            format!("41=A|11=R5|55=FXR|54=1|60={T}|38=10|40=1|"),
+            "102=99|58=OrdType cannot change",
+        ),
+        (
+            format!("41=A|11=R6|55=FXR|54=1|60={T}|38=10|40=2|44=99|59=3|"),
+            "102=99|58=TimeInForce cannot change",
+        ),
+        (
+            format!("41=A|11=R7|55=EUR/USD|54=1|60={T}|38=10|40=2|44=99|"),
+            "102=99",
+        ),
     ];
     for (body, want) in cases {
         s.send(C1, "G", &body);
@@ -273,19 +313,40 @@ fn invalid_orders_are_rejected_with_a_reason() {
     // Text; the order's own values are echoed.
     let mut s = sim();
     let cases = [
-        (format!("11=R1|55=NOPE|54=1|60={T}|38=1|40=2|44=1|"), "103=1|55=NOPE|58=Unknown symbol"),
-        (format!("11=R2|54=1|60={T}|38=1|40=2|44=1|"), "103=1|55=[N/A]"),
+        (
+            format!("11=R1|55=NOPE|54=1|60={T}|38=1|40=2|44=1|"),
+            "103=1|55=NOPE|58=Unknown symbol",
+        ),
+        (
+            format!("11=R2|54=1|60={T}|38=1|40=2|44=1|"),
+            "103=1|55=[N/A]",
+        ),
         (limit("R3", 1, "10.5", "100"), "103=13|38=10.5"),
         (limit("R4", 1, "0", "100"), "103=13"),
         (limit("R5", 1, "2000000", "100"), "103=3"),
         (limit("R6", 1, "10", "100.001"), "103=99|44=100.001"),
-        (limit("R7", 1, "10", "-1"), "103=99|58=Price must be more than zero"),
-        (format!("11=R8|55=FXR|54=1|60={T}|38=1|40=2|"), "103=99|58=Price (44) is required for a limit order"),
-        (format!("11=R9|55=FXR|54=1|60={T}|38=1|40=3|99=5|"), "103=11|40=3"),
+        (
+            limit("R7", 1, "10", "-1"),
+            "103=99|58=Price must be more than zero",
+        ),
+        (
+            format!("11=R8|55=FXR|54=1|60={T}|38=1|40=2|"),
+            "103=99|58=Price (44) is required for a limit order",
+        ),
+        (
+            format!("11=R9|55=FXR|54=1|60={T}|38=1|40=3|99=5|"),
+            "103=11|40=3",
+        ),
         (with_tif("R10", 1, "10", "100", '6'), "103=11|59=6"),
         (limit("R11", 5, "10", "100"), "103=11|54=5"),
-        (format!("11=R12|55=EUR/USD|54=1|60={T}|38=1500|40=2|44=1.085|"), "103=13"),
-        (format!("11={}|55=FXR|54=1|60={T}|38=1|40=2|44=1|", "X".repeat(65)), "103=99"),
+        (
+            format!("11=R12|55=EUR/USD|54=1|60={T}|38=1500|40=2|44=1.085|"),
+            "103=13",
+        ),
+        (
+            format!("11={}|55=FXR|54=1|60={T}|38=1|40=2|44=1|", "X".repeat(65)),
+            "103=99",
+        ),
     ];
     for (body, want) in cases {
         s.send(C1, "D", &body);
@@ -332,14 +393,20 @@ fn ioc_fok_and_market_orders_never_rest() {
     s.send(C1, "D", &with_tif("IOC", 1, "15", "100", '3'));
     s.expect(C1, "150=0|11=IOC|59=3");
     s.expect(C1, "150=F|11=IOC|32=10|39=1|151=5");
-    s.expect(C1, "150=4|39=4|11=IOC|14=10|151=0|58=Immediate or cancel: unfilled quantity canceled");
+    s.expect(
+        C1,
+        "150=4|39=4|11=IOC|14=10|151=0|58=Immediate or cancel: unfilled quantity canceled",
+    );
     s.expect_none(C1);
     s.take(C2);
     s.send(C2, "D", &limit("S2", 2, "10", "100"));
     s.take(C2);
     s.send(C1, "D", &with_tif("FOK1", 1, "11", "100", '4'));
     s.expect(C1, "150=0|11=FOK1");
-    s.expect(C1, "150=4|39=4|11=FOK1|14=0|58=Fill or kill: the whole quantity could not be filled");
+    s.expect(
+        C1,
+        "150=4|39=4|11=FOK1|14=0|58=Fill or kill: the whole quantity could not be filled",
+    );
     s.expect_none(C2);
     s.send(C1, "D", &with_tif("FOK2", 1, "10", "100", '4'));
     s.expect(C1, "150=0|11=FOK2");
@@ -362,7 +429,10 @@ fn status_requests_answer_with_the_order_state() {
     s.take(C1);
     s.take(C2);
     s.send(C1, "H", "11=A|55=FXR|54=1|790=Q1|");
-    s.expect(C1, "35=8|150=I|39=1|11=A|790=Q1|14=4|151=6|6=100.00|38=10|44=100.00");
+    s.expect(
+        C1,
+        "35=8|150=I|39=1|11=A|790=Q1|14=4|151=6|6=100.00|38=10|44=100.00",
+    );
     s.send(C1, "H", "11=NOPE|55=FXR|54=1|");
     s.expect(C1, "35=8|150=I|39=8|11=NOPE|37=NONE|103=5|58=Unknown order");
     s.send(C2, "H", "11=S|55=FXR|54=2|");
@@ -379,7 +449,11 @@ fn mass_status_lists_the_sessions_open_orders() {
     let mut s = sim();
     s.send(C1, "D", &limit("A", 1, "10", "90"));
     s.send(C1, "D", &limit("B", 2, "10", "110"));
-    s.send(C1, "D", &format!("11=E|55=EUR/USD|54=1|60={T}|38=1000|40=2|44=1.08|"));
+    s.send(
+        C1,
+        "D",
+        &format!("11=E|55=EUR/USD|54=1|60={T}|38=1000|40=2|44=1.08|"),
+    );
     s.send(C1, "D", &limit("DONE", 2, "1", "120"));
     s.send(C1, "F", &cancel("DONE2", "DONE", 2));
     s.send(C2, "D", &limit("OTHER", 1, "10", "90"));
@@ -388,19 +462,28 @@ fn mass_status_lists_the_sessions_open_orders() {
     s.send(C1, "AF", "584=M1|585=7|");
     s.expect(C1, "150=I|584=M1|911=3|912=N|11=A|39=0");
     s.expect(C1, "150=I|584=M1|911=3|912=N|11=B");
-    s.expect(C1, "150=I|584=M1|911=3|912=Y|11=E|55=EUR/USD|38=1000|44=1.08000");
+    s.expect(
+        C1,
+        "150=I|584=M1|911=3|912=Y|11=E|55=EUR/USD|38=1000|44=1.08000",
+    );
     s.expect_none(C1);
     s.send(C1, "AF", "584=M2|585=1|55=FXR|54=2|");
     s.expect(C1, "150=I|584=M2|911=1|912=Y|11=B");
     s.send(C1, "AF", "584=M3|585=1|55=NOPE|");
-    s.expect(C1, "150=I|39=8|584=M3|911=0|912=Y|37=NONE|58=Unknown symbol");
+    s.expect(
+        C1,
+        "150=I|39=8|584=M3|911=0|912=Y|37=NONE|58=Unknown symbol",
+    );
     s.send(C1, "AF", "584=M4|585=3|");
     s.expect(C1, "150=I|39=8|584=M4|911=0|912=Y");
     s.expect_none(C1);
     s.send(C2, "F", &cancel("OTHER2", "OTHER", 1));
     s.take(C2);
     s.send(C2, "AF", "584=M5|585=7|");
-    s.expect(C2, "150=I|39=8|584=M5|911=0|912=Y|58=No open orders match|55=[N/A]|54=7");
+    s.expect(
+        C2,
+        "150=I|39=8|584=M5|911=0|912=Y|58=No open orders match|55=[N/A]|54=7",
+    );
     s.expect_none(C2);
 }
 
@@ -460,8 +543,16 @@ fn quantities_and_prices_use_the_instruments_increments() {
     // EUR/USD trades in lots of 1,000 at 0.00001: reports write back the
     // exact decimals.
     let mut s = sim();
-    s.send(C1, "D", &format!("11=E1|55=EUR/USD|54=2|60={T}|38=1000000|40=2|44=1.08505|"));
-    s.send(C2, "D", &format!("11=E2|55=EUR/USD|54=1|60={T}|38=250000|40=2|44=1.09|"));
+    s.send(
+        C1,
+        "D",
+        &format!("11=E1|55=EUR/USD|54=2|60={T}|38=1000000|40=2|44=1.08505|"),
+    );
+    s.send(
+        C2,
+        "D",
+        &format!("11=E2|55=EUR/USD|54=1|60={T}|38=250000|40=2|44=1.09|"),
+    );
     s.expect(C1, "150=0|38=1000000|44=1.08505|151=1000000");
     s.expect(C2, "150=0|38=250000|44=1.09000");
     s.expect(C2, "150=F|31=1.08505|32=250000|6=1.08505|14=250000|151=0");

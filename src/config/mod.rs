@@ -384,7 +384,7 @@ impl Default for VenueConfig {
     fn default() -> Self {
         VenueConfig {
             max_resting_orders_per_instrument: 10_000,
-            max_remembered_orders: 100_000,
+            max_remembered_orders: 50_000,
             max_queued_reports_per_session: 65_536,
         }
     }

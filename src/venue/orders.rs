@@ -2,9 +2,9 @@
 //!
 //! Owns what the venue remembers about an order beyond its place in the
 //! book: its owner session, identifiers, terms, executed quantity and
-//! status, and every ClOrdID it has carried (a D's, then each G's and F's),
-//! so that any of them is found again by (session, ClOrdID) and refused as a
-//! duplicate. Open orders of a session are on an intrusive list (mass status
+//! status, and the ClOrdIDs it has carried (a D's, then each G's and F's;
+//! the last [`CL_ORD_IDS_PER_ORDER`] of them), so that any of them is found
+//! again by (session, ClOrdID) and refused as a duplicate. Open orders of a session are on an intrusive list (mass status
 //! walks it); finished orders are kept on a FIFO and forgotten oldest first
 //! once more than `remembered_max` are kept, or when a table runs out. An
 //! order with reports still queued for its session is never forgotten.
@@ -15,6 +15,11 @@ use super::book::{RestingId, Side, TimeInForce};
 
 /// The longest ClOrdID the venue takes, in bytes.
 pub const CL_ORD_ID_MAX: usize = 64;
+
+/// The ClOrdIDs an order keeps (its current one and the ones before it);
+/// a further replace or cancel forgets the oldest. Bounding the chain keeps
+/// the index a fixed size: it holds at most this many ids per record.
+pub const CL_ORD_IDS_PER_ORDER: usize = 4;
 
 pub(crate) const NONE: u32 = u32::MAX;
 
@@ -86,6 +91,8 @@ pub struct OrderRec {
     pub resting: Option<RestingId>,
     /// The current ClOrdID's entry in the index.
     pub id: u32,
+    /// ClOrdIDs in its chain (at most [`CL_ORD_IDS_PER_ORDER`]).
+    id_count: u8,
     /// Reports queued for its session that name it.
     pub queued: u32,
     in_use: bool,
@@ -181,7 +188,7 @@ impl Orders {
     /// keeping at most `remembered_max` finished orders.
     pub fn new(records: usize, sessions: usize, remembered_max: usize) -> Orders {
         let records = records.clamp(1, NONE as usize / 4);
-        let id_count = records * 2;
+        let id_count = records * CL_ORD_IDS_PER_ORDER;
         let index_len = (id_count * 2).next_power_of_two();
         let recs = (0..records)
             .map(|i| OrderRec {
@@ -198,6 +205,7 @@ impl Orders {
                 status: OrdStatus::New,
                 resting: None,
                 id: NONE,
+                id_count: 0,
                 queued: 0,
                 in_use: false,
                 prev: NONE,
@@ -319,6 +327,7 @@ impl Orders {
             status: OrdStatus::New,
             resting: None,
             id: NONE,
+            id_count: 0,
             queued: 0,
             in_use: true,
             prev: NONE,
@@ -330,8 +339,12 @@ impl Orders {
         Ok(i)
     }
 
-    /// Gives order `i` a new current ClOrdID (from a replace or cancel).
+    /// Gives order `i` a new current ClOrdID (from a replace or cancel);
+    /// its oldest is forgotten if it already has [`CL_ORD_IDS_PER_ORDER`].
     pub fn add_id(&mut self, i: u32, cl_ord_id: &[u8]) -> Result<(), Full> {
+        if self.recs[i as usize].id_count as usize >= CL_ORD_IDS_PER_ORDER {
+            self.drop_oldest_id(i);
+        }
         if self.free_id == NONE {
             self.forget_oldest();
         }
@@ -351,12 +364,31 @@ impl Orders {
         entry.order = i;
         entry.older = self.recs[i as usize].id;
         self.recs[i as usize].id = e;
+        self.recs[i as usize].id_count += 1;
         let mut at = h as usize & self.mask;
         while self.index[at] != NONE {
             at = (at + 1) & self.mask;
         }
         self.index[at] = e;
         Ok(())
+    }
+
+    /// Takes the oldest ClOrdID of order `i` (which has at least two) out
+    /// of the index.
+    fn drop_oldest_id(&mut self, i: u32) {
+        let mut newer = self.recs[i as usize].id;
+        let mut e = self.ids[newer as usize].older;
+        assert!(e != NONE, "order {i} has more than one ClOrdID");
+        while self.ids[e as usize].older != NONE {
+            newer = e;
+            e = self.ids[e as usize].older;
+        }
+        self.ids[newer as usize].older = NONE;
+        self.remove_from_index(e);
+        self.ids[e as usize].order = NONE;
+        self.ids[e as usize].older = self.free_id;
+        self.free_id = e;
+        self.recs[i as usize].id_count -= 1;
     }
 
     /// Whether a new ClOrdID can be stored now (perhaps by forgetting).
@@ -439,6 +471,7 @@ impl Orders {
         let r = &mut self.recs[i as usize];
         r.in_use = false;
         r.id = NONE;
+        r.id_count = 0;
         r.resting = None;
         r.prev = NONE;
         r.next = self.free_rec;
@@ -563,6 +596,90 @@ mod tests {
         assert_eq!(o.find(0, b"C"), Some(c));
         assert_eq!(o.find(1, b"A"), Some(b));
         assert_eq!(o.forgotten, 1);
+    }
+
+    /// Every order in use finds each ClOrdID of its chain; the index holds
+    /// exactly those entries; the open lists and done FIFO hold every order
+    /// in use once.
+    fn check(o: &Orders) {
+        let mut indexed = 0;
+        for (i, r) in o.recs.iter().enumerate() {
+            if !r.in_use {
+                continue;
+            }
+            let mut e = r.id;
+            let mut n = 0;
+            while e != NONE {
+                let entry = &o.ids[e as usize];
+                assert_eq!(entry.order, i as u32);
+                assert_eq!(
+                    o.find(r.session, &entry.bytes[..entry.len as usize]),
+                    Some(i as u32)
+                );
+                n += 1;
+                e = entry.older;
+            }
+            assert_eq!(n, r.id_count as usize);
+            assert!((1..=CL_ORD_IDS_PER_ORDER).contains(&n));
+            indexed += n;
+        }
+        assert_eq!(o.index.iter().filter(|&&e| e != NONE).count(), indexed);
+        let open: usize = (0..o.open.len())
+            .map(|s| o.open_orders(s as u16).count())
+            .sum();
+        let in_use = o.recs.iter().filter(|r| r.in_use).count();
+        assert_eq!(open + o.done_len, in_use);
+    }
+
+    #[test]
+    fn random_inserts_changes_and_finishes_keep_the_tables_consistent() {
+        let mut o = Orders::new(40, 3, 10);
+        let mut open: Vec<u32> = Vec::new();
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for n in 0..20_000u32 {
+            let r = next();
+            let id = format!("id{}", n % 5_000);
+            let session = (r % 3) as u16;
+            if r % 5 < 2 || open.is_empty() {
+                if o.find(session, id.as_bytes()).is_none() {
+                    if let Ok(i) = o.insert(rec(session), id.as_bytes()) {
+                        open.push(i);
+                    }
+                }
+            } else if r % 5 < 4 {
+                let i = open[(r >> 8) as usize % open.len()];
+                let s = o.get(i).session;
+                if o.find(s, id.as_bytes()).is_none() && o.id_available() {
+                    o.add_id(i, id.as_bytes()).unwrap();
+                }
+            } else {
+                let i = open.swap_remove((r >> 8) as usize % open.len());
+                o.get_mut(i).status = OrdStatus::Filled;
+                o.finish(i);
+            }
+            check(&o);
+        }
+    }
+
+    #[test]
+    fn a_long_replace_chain_keeps_the_last_ids_only() {
+        let mut o = Orders::new(2, 1, 2);
+        let a = o.insert(rec(0), b"0").unwrap();
+        for n in 1..1_000u32 {
+            o.add_id(a, n.to_string().as_bytes()).unwrap();
+        }
+        for n in 996..1_000u32 {
+            assert_eq!(o.find(0, n.to_string().as_bytes()), Some(a), "{n}");
+        }
+        assert_eq!(o.find(0, b"995"), None);
+        assert_eq!(o.find(0, b"0"), None);
+        assert_eq!(o.cl_ord_id(a), b"999");
     }
 
     #[test]

@@ -12,6 +12,8 @@
 //! - [`net`]: the non-blocking TCP transport (the only user of mio), reconnect
 //!   back-off and host fail-over.
 //! - [`config`]: the TOML config file, loaded into checked, typed settings.
+//! - [`venue`]: the venue simulator, a price-time matching engine per
+//!   instrument behind acceptor sessions.
 //! - [`clock`]: the one place that reads a clock.
 //! - [`runtime`]: the thread-per-core runtime (agents, idle strategies,
 //!   placement on pinned threads, shutdown, control channels).
@@ -29,3 +31,4 @@ pub mod risk;
 pub mod runtime;
 pub mod session;
 pub mod strategy;
+pub mod venue;

@@ -1,8 +1,11 @@
 //! The `fixrail` command line.
 //!
-//! Subcommands so far (`demo` and `venue` arrive with the runtime work):
+//! Subcommands so far (`demo` arrives with the runtime work):
 //! - `fixrail run --config FILE`: run every configured session until SIGINT
 //!   or SIGTERM, then log each session out, sync the journal and exit 0.
+//! - `fixrail venue --config FILE`: `run` with every acceptor session running
+//!   the venue simulator (`application = "venue"` whatever the file says;
+//!   initiator sessions keep theirs), on the file's `[[instrument]]` tables.
 //! - `fixrail dictionary check PATH`: load a QuickFIX-format dictionary and
 //!   report what it holds, or the file, line and problem.
 //! - `fixrail decode [--dictionary PATH] [FILE]`: frame FIX messages from a
@@ -71,6 +74,18 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         config: PathBuf,
     },
+    /// Run the venue simulator: `run` with every acceptor session matching
+    /// orders on the config's [[instrument]] books.
+    ///
+    /// Every acceptor session runs the venue application, whatever its
+    /// `application` key says; initiator sessions run as configured. The
+    /// file needs at least one acceptor and one [[instrument]]. Stops on
+    /// SIGINT or SIGTERM as `run` does.
+    Venue {
+        /// The TOML config file (see docs/CONFIG.md).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
     /// Read-only journal tools: dump, verify, stats.
     Journal {
         #[command(subcommand)]
@@ -95,7 +110,8 @@ fn main() -> ExitCode {
         } => check_dictionary(&path),
         Command::Decode { dictionary, file } => decode(dictionary.as_deref(), file.as_deref()),
         Command::Journal { command } => cli_journal::run(command),
-        Command::Run { config } => run(&config),
+        Command::Run { config } => run(&config, false),
+        Command::Venue { config } => run(&config, true),
     };
     match result {
         Ok(code) => code,
@@ -106,8 +122,23 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(path: &std::path::Path) -> Result<ExitCode, String> {
-    let cfg = fixrail::config::load(path).map_err(|e| e.to_string())?;
+/// `fixrail run`, or with `venue` `fixrail venue`.
+fn run(path: &std::path::Path, venue: bool) -> Result<ExitCode, String> {
+    use fixrail::config::{Application, Role};
+    let mut cfg = fixrail::config::load(path).map_err(|e| e.to_string())?;
+    if venue {
+        let mut acceptors = 0;
+        for s in cfg.sessions.iter_mut().filter(|s| s.role == Role::Acceptor) {
+            s.application = Application::Venue;
+            acceptors += 1;
+        }
+        if acceptors == 0 {
+            return Err(format!(
+                "{}: session: fixrail venue needs at least one acceptor [[session]] to serve",
+                path.display()
+            ));
+        }
+    }
     let filter = tracing_subscriber::EnvFilter::try_new(&cfg.engine.log_level).map_err(|e| {
         format!(
             "{}: engine.log_level: {e} (found {:?})",
@@ -121,6 +152,10 @@ fn run(path: &std::path::Path) -> Result<ExitCode, String> {
         .with_ansi(false)
         .init();
     let spec = fixrail::engine::engine_spec(&cfg)?;
+    if let Some(v) = &spec.venue {
+        let symbols: Vec<&str> = v.instruments.iter().map(|i| i.symbol.as_str()).collect();
+        tracing::info!(instruments = ?symbols, "venue simulator");
+    }
     let engine = fixrail::engine::Engine::new(spec, fixrail::clock::SystemClock)
         .map_err(|e| format!("{}: {e}", path.display()))?;
     for a in engine.listen_addrs() {

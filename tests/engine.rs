@@ -241,6 +241,7 @@ fn the_daily_roll_logs_out_resets_and_logs_on_again() {
                 spec(Role::Acceptor, "VENUE", "DESK"),
                 spec(Role::Initiator, "DESK", "VENUE"),
             ],
+            venue: None,
         },
         Rc::clone(&clock),
     )
@@ -294,6 +295,7 @@ fn the_daily_roll_logs_out_resets_and_logs_on_again() {
                 spec(Role::Acceptor, "VENUE", "DESK"),
                 spec(Role::Initiator, "DESK", "VENUE"),
             ],
+            venue: None,
         },
         Rc::clone(&clock),
     )

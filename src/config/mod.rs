@@ -38,6 +38,7 @@
 
 mod engine;
 mod error;
+mod instrument;
 mod reader;
 mod risk;
 mod schedule;
@@ -89,6 +90,10 @@ pub struct Config {
     pub risk: crate::risk::RiskConfig,
     /// Every `[[session]]`, in file order.
     pub sessions: Vec<SessionConfig>,
+    /// Every `[[instrument]]`, in file order (may be empty).
+    pub instruments: Vec<InstrumentConfig>,
+    /// `[venue]` (defaults when absent).
+    pub venue: VenueConfig,
 }
 
 impl Config {
@@ -117,7 +122,7 @@ impl Config {
             table: root.get_ref(),
             span: None,
         };
-        root.deny_unknown(&["engine", "session", "risk"])?;
+        root.deny_unknown(&["engine", "session", "risk", "instrument", "venue"])?;
         let base = base_dir(path)?;
 
         let engine = match root.table("engine")? {
@@ -146,11 +151,41 @@ impl Config {
         }
         session::check_across(&doc, &sessions)?;
         let risk = risk::parse(root.table("risk")?.as_ref())?;
+        let mut instruments = Vec::new();
+        if let Some(v) = root.get("instrument") {
+            let DeValue::Array(items) = v.get_ref() else {
+                return Err(root.expected("instrument", v, "one or more [[instrument]] tables"));
+            };
+            for (i, item) in items.iter().enumerate() {
+                let DeValue::Table(t) = item.get_ref() else {
+                    return Err(root.expected(&format!("instrument[{i}]"), item, "a table"));
+                };
+                instruments.push(instrument::parse(&doc, i, t, item.span())?);
+            }
+        }
+        instrument::check_across(&doc, &instruments)?;
+        let venue = match root.table("venue")? {
+            Some(t) => instrument::venue(&t)?,
+            None => VenueConfig::default(),
+        };
+        if instruments.is_empty() {
+            if let Some(s) = sessions
+                .iter()
+                .find(|s| s.config.application == Application::Venue)
+            {
+                return Err(s.error_at_application(
+                    &doc,
+                    "the venue application needs at least one [[instrument]] table",
+                ));
+            }
+        }
         Ok(Config {
             path: path.to_path_buf(),
             engine,
             risk,
             sessions: sessions.into_iter().map(|s| s.config).collect(),
+            instruments: instruments.into_iter().map(|(i, _)| i).collect(),
+            venue,
         })
     }
 
@@ -286,7 +321,7 @@ impl SeqTooLowPolicy {
     }
 }
 
-/// The application an acceptor session runs.
+/// The application a session runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Application {
     /// Sends every application message back to the peer.
@@ -294,12 +329,18 @@ pub enum Application {
     /// No application: session messages only.
     #[default]
     None,
+    /// The venue simulator: orders are matched against the books of the
+    /// `[[instrument]]` tables (`src/venue`).
+    Venue,
 }
 
 impl Application {
     /// Every application with its config spelling.
-    pub const NAMES: [(&'static str, Application); 2] =
-        [("echo", Application::Echo), ("none", Application::None)];
+    pub const NAMES: [(&'static str, Application); 3] = [
+        ("echo", Application::Echo),
+        ("none", Application::None),
+        ("venue", Application::Venue),
+    ];
 
     /// The config spelling.
     pub fn as_str(self) -> &'static str {
@@ -309,6 +350,50 @@ impl Application {
 
 fn name_of<T: Copy + PartialEq>(names: &[(&'static str, T)], t: T) -> &'static str {
     names.iter().find(|(_, v)| *v == t).map_or("", |(n, _)| n)
+}
+
+/// One `[[instrument]]`: an instrument traded through fixrail. The venue
+/// simulator builds its books from these; the trading side (instrument ids,
+/// risk limits) reads the same table. Decimals are exact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstrumentConfig {
+    /// Symbol (55), unique in the file.
+    pub symbol: String,
+    /// The price increment; prices must be whole multiples of it.
+    pub tick_size: rust_decimal::Decimal,
+    /// The quantity increment; quantities must be whole multiples of it.
+    pub lot_size: rust_decimal::Decimal,
+    /// A price to judge orders against (price collars) where no market price
+    /// is known yet.
+    pub reference_price: rust_decimal::Decimal,
+    /// The largest quantity one order may have; `None` = no limit.
+    pub max_order_qty: Option<rust_decimal::Decimal>,
+}
+
+/// `[venue]`: the venue simulator's limits (all tables are sized from
+/// these at start-up).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VenueConfig {
+    /// Orders that can rest in one instrument's book; an order that would
+    /// rest beyond it is cancelled.
+    pub max_resting_orders_per_instrument: usize,
+    /// Finished (filled, cancelled) orders remembered for status requests,
+    /// late cancels and duplicate ClOrdID checks; the oldest are forgotten.
+    pub max_remembered_orders: usize,
+    /// Reports a session's queue holds while it is not being served (fills
+    /// of its resting orders caused by other sessions, kept while it is
+    /// logged off); beyond it reports are dropped and counted.
+    pub max_queued_reports_per_session: usize,
+}
+
+impl Default for VenueConfig {
+    fn default() -> Self {
+        VenueConfig {
+            max_resting_orders_per_instrument: 10_000,
+            max_remembered_orders: 50_000,
+            max_queued_reports_per_session: 65_536,
+        }
+    }
 }
 
 /// A secret string (a password). Debug and Display print `***`; only

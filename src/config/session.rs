@@ -77,6 +77,7 @@ pub(super) struct Parsed {
     prefix: String,
     name_span: Range<usize>,
     header: Range<usize>,
+    application_span: Option<Range<usize>>,
 }
 
 /// Builds session `index` from its table; `span` is its `[[session]]` header.
@@ -161,8 +162,10 @@ pub(super) fn parse(
             .map(|s| schedule::parse(&s))
             .transpose()?,
     };
+    let application_span = value_span(&t, "application");
     Ok(Parsed {
         config,
+        application_span,
         prefix: t.prefix,
         name_span,
         header: span,
@@ -485,6 +488,17 @@ fn reconnect(t: &Section<'_, '_>) -> Result<ReconnectConfig, ConfigError> {
         ));
     }
     Ok(r)
+}
+
+impl Parsed {
+    /// An error about this session's `application` key.
+    pub(super) fn error_at_application(&self, doc: &Doc<'_>, problem: &str) -> ConfigError {
+        doc.invalid(
+            format!("{}.application", self.prefix),
+            self.application_span.clone(),
+            problem,
+        )
+    }
 }
 
 /// Names are unique; so is each (BeginString, SenderCompID, TargetCompID).

@@ -11,7 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Builds the engine's spec: loads dictionaries (each file once), parses
-/// schedules. Errors name the config file, the session and the problem.
+/// schedules, and takes the venue's instruments and limits when a session
+/// runs the venue application. Errors name the config file, the session and the problem.
 pub fn engine_spec(cfg: &Config) -> Result<EngineSpec, String> {
     let file = cfg.path.display().to_string();
     let mut journal = JournalConfig::new(&cfg.engine.journal_dir);
@@ -127,12 +128,19 @@ pub fn engine_spec(cfg: &Config) -> Result<EngineSpec, String> {
             application: match s.application {
                 config::Application::Echo => AppKind::Echo,
                 config::Application::None => AppKind::None,
+                config::Application::Venue => AppKind::Venue,
             },
         });
     }
+    let venue = if sessions.iter().any(|s| s.application == AppKind::Venue) {
+        Some(crate::venue::VenueSpec::from_config(cfg)?)
+    } else {
+        None
+    };
     Ok(EngineSpec {
         journal,
         idle,
         sessions,
+        venue,
     })
 }

@@ -26,6 +26,7 @@ use crate::session::{
     Application, DisconnectReason, EchoApplication, Event, JournalStore, NoApplication, Outbox,
     Role, Session, SessionConfig, State,
 };
+use crate::venue::Venue;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -39,6 +40,9 @@ pub enum AppKind {
     Echo,
     /// Every application message is unsupported (j).
     None,
+    /// The venue simulator (`crate::venue`): all venue sessions of the
+    /// engine share one venue built from [`EngineSpec::venue`].
+    Venue,
 }
 
 /// How the engine thread waits when there is no work.
@@ -80,6 +84,9 @@ pub struct EngineSpec {
     pub idle: Idle,
     /// The sessions.
     pub sessions: Vec<SessionSpec>,
+    /// The venue simulator's instruments and limits; required when a
+    /// session runs [`AppKind::Venue`], unused otherwise.
+    pub venue: Option<crate::venue::VenueSpec>,
 }
 
 /// Why the engine could not start or stopped with an error.
@@ -212,6 +219,21 @@ impl<C: Clock> Engine<C> {
         })?;
         let mut listeners: Vec<(SocketAddr, crate::net::ListenerId)> = Vec::new();
         let mut slots = Vec::with_capacity(spec.sessions.len());
+        // One venue shared by every venue session (see `crate::venue`).
+        let has_venue = spec
+            .sessions
+            .iter()
+            .any(|s| s.application == AppKind::Venue);
+        let venue = match spec.venue.filter(|_| has_venue) {
+            Some(v) => {
+                let venue = Venue::new(v, now).map_err(|e| EngineError::Session {
+                    session: "venue".to_owned(),
+                    problem: e.to_string(),
+                })?;
+                Some(Venue::shared(venue))
+            }
+            None => None,
+        };
         for (i, s) in spec.sessions.into_iter().enumerate() {
             let name = s.session.name.clone();
             let err = |problem: String| EngineError::Session {
@@ -240,6 +262,10 @@ impl<C: Clock> Engine<C> {
             let app: Box<dyn Application + Send> = match s.application {
                 AppKind::Echo => Box::new(EchoApplication::default()),
                 AppKind::None => Box::new(NoApplication),
+                AppKind::Venue => match &venue {
+                    Some(v) => Box::new(Venue::attach(v, &name)),
+                    None => return Err(err("runs the venue application but the engine has no venue spec (no instruments)".to_owned())),
+                },
             };
             let session = Session::new(s.session, s.dictionary).map_err(err)?;
             slots.push(Slot {
@@ -346,6 +372,7 @@ impl<C: Clock> Engine<C> {
         self.net
             .poll(Some(timeout), |net, ev| inner.on_net_event(net, ev))?;
         self.inner.poll_apps(&mut self.net);
+        self.inner.send_queued(&mut self.net);
         self.inner.timers(&mut self.net);
         Ok(())
     }
@@ -360,6 +387,7 @@ impl<C: Clock> Engine<C> {
             .net
             .poll(Some(Duration::ZERO), |net, ev| inner.on_net_event(net, ev))?;
         let apps = self.inner.poll_apps(&mut self.net);
+        self.inner.send_queued(&mut self.net);
         self.inner.timers(&mut self.net);
         Ok(events + apps)
     }
@@ -734,6 +762,27 @@ impl<C: Clock> Inner<C> {
             }
         }
         work
+    }
+
+    /// Lets each logged-on session's application send what it queued for
+    /// it ([`Application::has_queued`]: a venue's fills for orders resting
+    /// on one session, caused by another's order).
+    fn send_queued(&mut self, net: &mut Net) {
+        let now = self.clock.now();
+        for i in 0..self.slots.len() {
+            let slot = &mut self.slots[i];
+            if slot.conn.is_none()
+                || slot.session.state() != State::Active
+                || !slot.app.has_queued()
+            {
+                continue;
+            }
+            if let Ok(mut store) = JournalStore::new(&mut self.journal, slot.journal_id) {
+                slot.session
+                    .send_queued(now, &mut store, slot.app.as_mut(), &mut self.out);
+            }
+            self.flush(net, i);
+        }
     }
 
     fn timers(&mut self, net: &mut Net) {

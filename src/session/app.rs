@@ -49,6 +49,19 @@ pub trait Application {
     fn poll(&mut self, _now: UtcTimestamp, _tx: &mut Responder<'_>) -> usize {
         0
     }
+    /// Whether the application has messages queued for this session that
+    /// no inbound message on it prompted (a venue's fill for an order
+    /// resting on this session, matched by another session's order). The
+    /// driver asks once per turn and, while the session is logged on, calls
+    /// [`Application::send_queued`] (through [`crate::session::Session::send_queued`])
+    /// when it says yes. Must be cheap. Default: never.
+    fn has_queued(&self) -> bool {
+        false
+    }
+
+    /// Sends what [`Application::has_queued`] announced, through `tx` (this
+    /// session, logged on). Default: nothing.
+    fn send_queued(&mut self, _now: UtcTimestamp, _tx: &mut Responder<'_>) {}
 }
 
 /// Why a message could not be sent.

@@ -306,6 +306,29 @@ impl Session {
         app.poll(now, &mut tx)
     }
 
+    /// Lets `app` send what it has queued for this session (see
+    /// [`Application::has_queued`]): only while the session is logged on
+    /// and not logging out; otherwise nothing is called. Messages go through
+    /// [`Responder`] as replies do (journaled, then queued in `out`).
+    pub fn send_queued(
+        &mut self,
+        now: UtcTimestamp,
+        store: &mut dyn SessionStore,
+        app: &mut dyn Application,
+        out: &mut Outbox,
+    ) {
+        if self.state != State::Active {
+            return;
+        }
+        let mut tx = Responder {
+            core: &mut self.core,
+            store,
+            out,
+            now,
+        };
+        app.send_queued(now, &mut tx);
+    }
+
     /// Timers: heartbeat, TestRequest, heartbeat timeout, logon and logout
     /// timeouts. Call at least a few times per second.
     pub fn on_tick(&mut self, now: UtcTimestamp, store: &mut dyn SessionStore, out: &mut Outbox) {

@@ -11,6 +11,8 @@
 //!   and sequence numbers.
 //! - [`net`]: the non-blocking TCP transport (the only user of mio), reconnect
 //!   back-off and host fail-over.
+//! - [`order`]: order slots, ClOrdIDs, the FIX order state machine,
+//!   positions and P&L.
 //! - [`config`]: the TOML config file, loaded into checked, typed settings.
 //! - [`clock`]: the one place that reads a clock.
 
@@ -23,6 +25,7 @@ pub mod dictionary;
 pub mod engine;
 pub mod journal;
 pub mod net;
+pub mod order;
 pub mod risk;
 pub mod session;
 pub mod strategy;

@@ -114,7 +114,7 @@ impl OrderManager {
         if ord_type == OrdType::Limit && price.0 <= 0 {
             return self.reject_new(events, tag, RejectReason::BadPrice);
         }
-        let Some(slot) = self.free.pop() else {
+        let Some(slot) = self.take_free_slot() else {
             return self.reject_new(events, tag, RejectReason::NoOrderSlot);
         };
         let s = slot as usize;
@@ -184,6 +184,16 @@ impl OrderManager {
         self.reexpose(s, 0);
         let order = OrderId { slot, generation };
         self.emit(events, Event::OrderSent { tag, order });
+    }
+
+    /// The next free slot, skipping entries of orders reopened since.
+    fn take_free_slot(&mut self) -> Option<u32> {
+        while let Some(s) = self.free.pop() {
+            if !self.orders[s as usize].open {
+                return Some(s);
+            }
+        }
+        None
     }
 
     fn refuse_amend<E: EventSink + ?Sized>(

@@ -61,7 +61,8 @@
 //!   order of this stage that has already finished (the slot not yet reused)
 //!   is *late*: a fill that raises its CumQty is still booked and reported, a
 //!   cancel reject still answers the pending request, anything else is
-//!   counted.
+//!   counted — except a replace the venue applied after all (it crossed
+//!   the fill that finished the order), which reopens the order.
 //! - **ExecID dedupe** uses a ring of the last `exec_ids_max` ExecIDs;
 //!   status reports (150=I, whose ExecID FIX sets to 0) are never deduped.
 //! - **Trade corrections and busts** (150=G/H) are counted and not applied.
@@ -230,6 +231,9 @@ pub struct OrderCounters {
     /// ExecutionReports that rejected a request while the order lived on
     /// (150=8 with a live OrdStatus, e.g. a duplicate ClOrdID).
     pub request_rejects: u64,
+    /// Finished orders made open again by a replace that crossed their
+    /// completion and that the venue applied.
+    pub reopened: u64,
     /// Events lost because the pending queue was full too.
     pub events_dropped: u64,
 }
@@ -368,7 +372,7 @@ impl OrderManager {
     }
 
     /// Every open order.
-    pub fn open_orders(&self) -> impl Iterator<Item = OrderView> + '_ {
+    pub fn open_order_views(&self) -> impl Iterator<Item = OrderView> + '_ {
         (0..self.orders.len())
             .filter(|&s| self.orders[s].open)
             .map(|s| self.view(s))

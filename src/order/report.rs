@@ -229,7 +229,7 @@ impl OrderManager {
         }
         self.orders[s].note_venue_order_id(r.order_id);
         if !self.orders[s].open {
-            return self.late_report(s, exec_type, &r, events);
+            return self.late_report(s, version, exec_type, ord_status, &r, events);
         }
         self.apply(s, version, exec_type, ord_status, &r, events)
     }
@@ -349,9 +349,11 @@ impl OrderManager {
         let was = o.base;
 
         // The replace took effect: solicited (150=5), or seen in a status
-        // or restatement naming a newer ClOrdID than the working one.
-        let replaced =
-            exec_type == b'5' || (matches!(exec_type, b'I' | b'D') && version > o.working_version);
+        // or restatement naming a newer ClOrdID than the working one (one
+        // that is not the pending cancel's: that names a canceled order).
+        let names_cancel = o.pending == Pending::Cancel { version };
+        let replaced = exec_type == b'5'
+            || (matches!(exec_type, b'I' | b'D') && version > o.working_version && !names_cancel);
         let mut answered_replace = false;
         {
             let o = &mut self.orders[s];
@@ -504,10 +506,21 @@ impl OrderManager {
     fn late_report<E: EventSink + ?Sized>(
         &mut self,
         s: usize,
+        version: u32,
         exec_type: u8,
+        ord_status: u8,
         r: &Report<'_>,
         events: &mut E,
     ) -> Outcome {
+        // A replace that crossed the order's completion and that the venue
+        // applied anyway, leaving it working (FIX 4.4 C.1.c, with the fill
+        // and the request crossing): the order lives again.
+        if let Pending::Replace { version: pending, .. } = self.orders[s].pending {
+            if exec_type == b'5' && version == pending && matches!(ord_status, b'0' | b'1') {
+                self.reopen(s);
+                return self.apply(s, version, exec_type, ord_status, r, events);
+            }
+        }
         let cum = self.reported_cum(s, exec_type, r);
         if exec_type == b'F' && cum > self.orders[s].cum.0 {
             if let Some((last_px, last_qty)) = self.book(s, exec_type, cum, r) {
@@ -536,6 +549,25 @@ impl OrderManager {
         }
         self.counters.late_reports += 1;
         Outcome::Late
+    }
+
+    /// Makes the finished order in `s` open again (its free-list entry, if
+    /// not yet taken, is skipped when popped).
+    fn reopen(&mut self, s: usize) {
+        let o = &mut self.orders[s];
+        o.open = true;
+        o.base = if o.cum.0 > 0 {
+            OrderState::PartiallyFilled
+        } else {
+            OrderState::New
+        };
+        let (tagged, tag) = (o.tagged, o.tag);
+        if tagged {
+            self.tags.insert(tag, s as u32);
+        }
+        self.open += 1;
+        self.counters.reopened += 1;
+        self.reexpose(s, 0);
     }
 
     /// OrderCancelReject (9): the pending cancel or replace was refused.

@@ -136,10 +136,13 @@ impl Order {
 
 /// Free slots, first in first out: a finished order's slot is reused as
 /// late as possible, so late reports for it are still recognised as its
-/// own (not merely stale) for as long as possible.
+/// own (not merely stale) for as long as possible. A slot is queued at most
+/// once; an order reopened while its slot is queued (a replace that crossed
+/// its fill) leaves the entry behind, and the caller skips it when popped.
 #[derive(Debug)]
 pub(crate) struct FreeList {
     ring: Box<[u32]>,
+    queued: Box<[bool]>,
     head: usize,
     len: usize,
 }
@@ -149,6 +152,7 @@ impl FreeList {
     pub(crate) fn new(slots: u32) -> FreeList {
         FreeList {
             ring: (0..slots).collect::<Vec<u32>>().into_boxed_slice(),
+            queued: vec![true; slots as usize].into_boxed_slice(),
             head: 0,
             len: slots as usize,
         }
@@ -166,23 +170,32 @@ impl FreeList {
         let s = self.ring[self.head];
         self.head = (self.head + 1) % self.ring.len();
         self.len -= 1;
+        self.queued[s as usize] = false;
         Some(s)
     }
 
     /// Gives back the slot just popped (it was not used after all).
     #[inline]
     pub(crate) fn unpop(&mut self, slot: u32) {
+        debug_assert!(!self.queued[slot as usize]);
         assert!(self.len < self.ring.len(), "free list over-full");
         self.head = (self.head + self.ring.len() - 1) % self.ring.len();
         self.ring[self.head] = slot;
+        self.queued[slot as usize] = true;
         self.len += 1;
     }
 
+    /// Queues a slot at the back (nothing if it is queued already).
     #[inline]
     pub(crate) fn push(&mut self, slot: u32) {
+        if self.queued[slot as usize] {
+            return;
+        }
+        // At most one entry per slot, so the ring never overflows.
         assert!(self.len < self.ring.len(), "free list over-full");
         let at = (self.head + self.len) % self.ring.len();
         self.ring[at] = slot;
+        self.queued[slot as usize] = true;
         self.len += 1;
     }
 
@@ -190,5 +203,6 @@ impl FreeList {
     pub(crate) fn clear(&mut self) {
         self.head = 0;
         self.len = 0;
+        self.queued.iter_mut().for_each(|q| *q = false);
     }
 }

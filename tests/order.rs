@@ -16,6 +16,8 @@ mod commands;
 mod matrices;
 #[path = "order/positions.rs"]
 mod positions;
+#[path = "order/properties.rs"]
+mod properties;
 #[path = "order/replay.rs"]
 mod replay;
 #[path = "order/reports.rs"]

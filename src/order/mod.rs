@@ -496,7 +496,8 @@ impl OrderManager {
                 Side::Buy => 0,
                 Side::Sell => 1,
             };
-            self.open_qty[o.instrument.0 as usize][side] += after - before;
+            let q = &mut self.open_qty[o.instrument.0 as usize][side];
+            *q = q.saturating_add(after).saturating_sub(before);
         }
     }
 

@@ -47,33 +47,39 @@ impl Position {
     pub(crate) fn book(&mut self, side: Side, qty: i64, notional: i128, px: Price) {
         debug_assert!(qty > 0);
         self.last_px = Some(px);
+        // Saturating: sums of a venue's absurd fills must not overflow
+        // (each fill is bounded when its report is read).
         match side {
-            Side::Buy => self.bought.0 += qty,
-            Side::Sell => self.sold.0 += qty,
+            Side::Buy => self.bought.0 = self.bought.0.saturating_add(qty),
+            Side::Sell => self.sold.0 = self.sold.0.saturating_add(qty),
         }
         let delta = side.sign() * qty;
         let held = self.qty.0;
         if held == 0 || (held > 0) == (delta > 0) {
             // Opening or adding.
-            self.cost += i128::from(side.sign()) * notional;
-            self.qty.0 = held + delta;
+            self.cost = self.cost.saturating_add(i128::from(side.sign()) * notional);
+            self.qty.0 = held.saturating_add(delta);
             return;
         }
         // Reducing, perhaps through zero.
-        let closing = qty.min(held.abs());
+        let size = held.saturating_abs();
+        let closing = qty.min(size);
         let proceeds = if closing == qty {
             notional
         } else {
-            notional * i128::from(closing) / i128::from(qty)
+            notional.saturating_mul(i128::from(closing)) / i128::from(qty)
         };
-        let removed = if closing == held.abs() {
+        let removed = if closing == size {
             self.cost
         } else {
-            self.cost * i128::from(closing) / i128::from(held.abs())
+            self.cost.saturating_mul(i128::from(closing)) / i128::from(size)
         };
-        self.realised += i128::from(held.signum()) * proceeds - removed;
-        self.cost -= removed;
-        self.qty.0 = held + held.signum() * -closing;
+        self.realised = self
+            .realised
+            .saturating_add(i128::from(held.signum()) * proceeds)
+            .saturating_sub(removed);
+        self.cost = self.cost.saturating_sub(removed);
+        self.qty.0 = held - held.signum() * closing;
         let opening = qty - closing;
         if opening > 0 {
             self.cost = i128::from(side.sign()) * (notional - proceeds);

@@ -67,12 +67,28 @@ fn set<T>(slot: &mut Option<T>, v: T) {
     }
 }
 
+/// Quantities above this are not believed: a report carrying one is
+/// malformed. It keeps every product of a quantity and a price, and their
+/// sums over an order, far inside `i128`.
+const QTY_MAX: i64 = 1_000_000_000_000_000;
+
+/// A whole quantity (a fractional one does not fit [`Qty`]).
 fn quantity(v: &[u8]) -> Option<i64> {
-    Fixed::parse(v).ok()?.mantissa_at(0)
+    Fixed::parse(v)
+        .ok()?
+        .mantissa_at(0)
+        .filter(|q| q.unsigned_abs() <= QTY_MAX as u64)
 }
 
+/// A price at 8 decimals; more decimals (a computed AvgPx often has them)
+/// are truncated rather than costing the report.
 fn price(v: &[u8]) -> Option<Price> {
-    Price::from_fixed(Fixed::parse(v).ok()?)
+    let f = Fixed::parse(v).ok()?;
+    if f.scale <= Price::DECIMALS {
+        return Price::from_fixed(f);
+    }
+    let div = 10i64.checked_pow(u32::from(f.scale - Price::DECIMALS))?;
+    Some(Price(f.mantissa / div))
 }
 
 fn single(v: &[u8]) -> Option<u8> {
@@ -240,7 +256,7 @@ impl OrderManager {
         let booked = self.orders[s].cum.0;
         match r.cum {
             Some(c) => c,
-            None if exec_type == b'F' => booked + r.last_qty.unwrap_or(0).max(0),
+            None if exec_type == b'F' => booked.saturating_add(r.last_qty.unwrap_or(0).max(0)),
             None => booked,
         }
     }
@@ -341,7 +357,10 @@ impl OrderManager {
             // Booked already: a repeat, or an earlier fill arriving late.
             return self.duplicate();
         }
-        if exec_type == b'5' && version < o.working_version {
+        // A replace report for a version already in force (or older) and
+        // not the one pending: a repeat that outlived the ExecID ring.
+        if exec_type == b'5' && version <= o.working_version && o.pending.version() != Some(version)
+        {
             return self.duplicate();
         }
         let before = o.exposure();
@@ -409,7 +428,7 @@ impl OrderManager {
         o.leaves = match r.leaves {
             Some(l) if cum >= o.cum.0 && !state.is_terminal() => Qty(l.max(0)),
             _ if state.is_terminal() => Qty(0),
-            _ => Qty((o.qty.0 - o.cum.0).max(0)),
+            _ => Qty(o.qty.0.saturating_sub(o.cum.0).max(0)),
         };
         if exec_type == b'4' {
             o.pending = Pending::None;
@@ -515,7 +534,10 @@ impl OrderManager {
         // A replace that crossed the order's completion and that the venue
         // applied anyway, leaving it working (FIX 4.4 C.1.c, with the fill
         // and the request crossing): the order lives again.
-        if let Pending::Replace { version: pending, .. } = self.orders[s].pending {
+        if let Pending::Replace {
+            version: pending, ..
+        } = self.orders[s].pending
+        {
             if exec_type == b'5' && version == pending && matches!(ord_status, b'0' | b'1') {
                 self.reopen(s);
                 return self.apply(s, version, exec_type, ord_status, r, events);

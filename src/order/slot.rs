@@ -108,9 +108,10 @@ impl Order {
         if !self.open {
             return 0;
         }
-        let left = (self.qty.0 - self.cum.0).max(0);
+        // Saturating: quantities from the venue are not trusted to be sane.
+        let left = self.qty.0.saturating_sub(self.cum.0).max(0);
         match self.pending {
-            Pending::Replace { qty, .. } => left.max(qty.0 - self.cum.0),
+            Pending::Replace { qty, .. } => left.max(qty.0.saturating_sub(self.cum.0)),
             _ => left,
         }
     }

@@ -51,7 +51,11 @@ fn a_new_order_single_carries_what_the_venue_needs() {
     assert_eq!(w.field(-1, 21).as_deref(), Some("1"));
     assert_eq!(w.field(-1, 38).as_deref(), Some("300"));
     assert_eq!(w.field(-1, 40).as_deref(), Some("2"));
-    assert_eq!(w.field(-1, 44).as_deref(), Some("187.5"), "no trailing zeros");
+    assert_eq!(
+        w.field(-1, 44).as_deref(),
+        Some("187.5"),
+        "no trailing zeros"
+    );
     assert_eq!(w.field(-1, 54).as_deref(), Some("2"));
     assert_eq!(w.field(-1, 55).as_deref(), Some("AAPL"));
     assert_eq!(w.field(-1, 59).as_deref(), Some("1"));
@@ -173,7 +177,12 @@ fn a_failed_send_refuses_the_order_and_returns_its_slot() {
     assert_eq!(h.om.open_orders(), 0);
     let x = h.buy(2, 100, "1.1");
     assert_eq!((x.slot, x.generation), (0, 1));
-    h.om.on_command(t0(), &Command::Cancel { order: x }, &mut Refusing, &mut h.sink);
+    h.om.on_command(
+        t0(),
+        &Command::Cancel { order: x },
+        &mut Refusing,
+        &mut h.sink,
+    );
     assert_eq!(
         h.events(),
         [Event::CancelRejected {
@@ -401,7 +410,10 @@ fn a_bad_configuration_is_named() {
         ..OrderConfig::default()
     });
     assert!(matches!(e, OrderConfigError::PrefixTooLong { len: 9, .. }));
-    assert!(e.to_string().contains("clordid_prefix \"NINEBYTES\""), "{e}");
+    assert!(
+        e.to_string().contains("clordid_prefix \"NINEBYTES\""),
+        "{e}"
+    );
     assert!(matches!(
         bad(OrderConfig {
             max_orders: 0,

@@ -9,8 +9,8 @@ use fixrail::dictionary::{Dictionary, ValidationConfig, Validator};
 use fixrail::order::{Direction, EventSink, OrderConfig, OrderManager, OrderSender, Outcome};
 use fixrail::session::SendError;
 use fixrail::strategy::{
-    Command, Event, Instrument, InstrumentId, InstrumentTable, OrdType, OrderId, OrderState,
-    Price, Qty, Side, TimeInForce,
+    Command, Event, Instrument, InstrumentId, InstrumentTable, OrdType, OrderId, OrderState, Price,
+    Qty, Side, TimeInForce,
 };
 use std::sync::Arc;
 
@@ -109,7 +109,10 @@ impl OrderSender for Wire {
             .start(&Header::new(msg_type, self.seq, b"BUY", b"VENUE", t0()));
         body(&mut w);
         let bytes = w.finish().map_err(SendError::Encode)?.to_vec();
-        let msg = self.parser.parse(&bytes).expect("the stage's message parses");
+        let msg = self
+            .parser
+            .parse(&bytes)
+            .expect("the stage's message parses");
         if let Err(r) = self.validator.validate(&self.dict, &msg) {
             panic!(
                 "the stage encoded a message the FIX 4.4 dictionary rejects ({r}): {}",

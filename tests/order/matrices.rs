@@ -85,7 +85,9 @@ fn a_1_a_filled_order_if_rejected() {
     let mut h = H::new();
     let x = h.buy(7, 10000, "1.1");
     let xid = h.cl(x, 0);
-    h.er(&format!("11={xid}|150=8|39=8|103=3|38=10000|14=0|151=0|58=limit"));
+    h.er(&format!(
+        "11={xid}|150=8|39=8|103=3|38=10000|14=0|151=0|58=limit"
+    ));
     assert_eq!(
         h.events(),
         [Event::Rejected {
@@ -132,7 +134,11 @@ fn b_1_a_cancel_request_issued_for_a_zero_filled_order() {
     assert_eq!(h.wire.msg_type(-1), "F");
     assert_eq!(h.wire.field(-1, 11), Some(yid.clone()));
     assert_eq!(h.wire.field(-1, 41), Some(xid.clone()));
-    assert_eq!(h.wire.field(-1, 37).as_deref(), Some("V1"), "the venue's OrderID");
+    assert_eq!(
+        h.wire.field(-1, 37).as_deref(),
+        Some("V1"),
+        "the venue's OrderID"
+    );
     assert_eq!(h.wire.field(-1, 38).as_deref(), Some("10000"));
     assert_eq!(h.wire.field(-1, 54).as_deref(), Some("1"));
     assert_eq!(h.wire.field(-1, 55).as_deref(), Some("EUR/USD"));
@@ -363,7 +369,9 @@ fn c_1_a_zero_filled_order_cancel_replace_request_issued_to_increase_order_qty()
     assert_eq!(h.state(x), OrderState::PendingReplace);
     // Risk sees the larger of now and after.
     assert_eq!(h.om.open_qty(EURUSD), (Qty(11000), Qty(0)));
-    h.er(&format!("11={yid}|41={xid}|150=E|39=E|38=10000|14=0|151=10000"));
+    h.er(&format!(
+        "11={yid}|41={xid}|150=E|39=E|38=10000|14=0|151=10000"
+    ));
     assert_eq!(h.events(), []);
     h.er(&format!(
         "11={yid}|41={xid}|150=5|39=0|38=11000|44=1.1|14=0|151=11000"
@@ -419,7 +427,9 @@ fn c_1_b_part_filled_order_followed_by_cancel_replace_request_to_increase_order_
     ));
     h.events();
     h.replace(x, "1.1", 12000);
-    h.er(&format!("11={yid}|41={xid}|150=E|39=E|38=10000|14=1000|151=9000"));
+    h.er(&format!(
+        "11={yid}|41={xid}|150=E|39=E|38=10000|14=1000|151=9000"
+    ));
     h.er(&format!(
         "11={xid}|150=F|39=E|38=10000|14=1100|151=8900|32=100|31=1.1|6=1.1"
     ));
@@ -484,7 +494,9 @@ fn c_1_c_with_the_request_crossing_the_fill_the_replaced_order_lives_again() {
     h.events();
     assert_eq!(h.state(x), OrderState::Filled);
     assert_eq!(h.om.open_orders(), 0);
-    h.er(&format!("11={yid}|41={xid}|150=E|39=E|38=10000|14=10000|151=0"));
+    h.er(&format!(
+        "11={yid}|41={xid}|150=E|39=E|38=10000|14=10000|151=0"
+    ));
     assert_eq!(h.events(), []);
     h.er(&format!(
         "11={yid}|41={xid}|150=5|39=1|38=12000|44=1.1|14=10000|151=2000"
@@ -556,7 +568,9 @@ fn c_3_a_replace_sent_whilst_execution_is_being_reported_requested_qty_exceeds_c
     assert_eq!(h.events(), [partial(x, (1000, "1.1"), 1000, 9000)]);
     // Exposure while pending: the larger of now (9000) and after (7000).
     assert_eq!(h.om.open_qty(EURUSD), (Qty(9000), Qty(0)));
-    h.er(&format!("11={yid}|41={xid}|150=E|39=E|38=10000|14=1000|151=9000"));
+    h.er(&format!(
+        "11={yid}|41={xid}|150=E|39=E|38=10000|14=1000|151=9000"
+    ));
     h.er(&format!(
         "11={yid}|41={xid}|150=5|39=1|38=8000|44=1.1|14=1000|151=7000"
     ));
@@ -646,7 +660,9 @@ fn d_1_a_one_cancel_replace_request_is_issued_which_is_accepted_another_one_is_i
         "11={xid}|150=F|39=1|14=1000|151=9000|32=1000|31=1.1|6=1.1"
     ));
     h.replace(x, "1.1", 8000);
-    h.er(&format!("11={yid}|41={xid}|150=E|39=E|38=10000|14=1000|151=9000"));
+    h.er(&format!(
+        "11={yid}|41={xid}|150=E|39=E|38=10000|14=1000|151=9000"
+    ));
     h.er(&format!(
         "11={xid}|150=F|39=E|38=10000|14=1500|151=8500|32=500|31=1.1|6=1.1"
     ));
@@ -660,7 +676,9 @@ fn d_1_a_one_cancel_replace_request_is_issued_which_is_accepted_another_one_is_i
     h.replace(x, "1.1", 6000);
     assert_eq!(h.wire.field(-1, 11), Some(zid.clone()));
     assert_eq!(h.wire.field(-1, 41), Some(yid.clone()), "the last accepted");
-    h.er(&format!("11={zid}|41={yid}|150=E|39=E|38=8000|14=3500|151=4500"));
+    h.er(&format!(
+        "11={zid}|41={yid}|150=E|39=E|38=8000|14=3500|151=4500"
+    ));
     h.er(&format!(
         "11={zid}|41={yid}|150=5|39=1|38=6000|44=1.1|14=3500|151=2500"
     ));
@@ -698,7 +716,9 @@ fn d_1_b_one_cancel_replace_request_is_issued_which_is_rejected_before_order_bec
     h.replace(x, "1.1", 6000);
     assert_eq!(h.wire.field(-1, 11), Some(zid.clone()), "never reused");
     assert_eq!(h.wire.field(-1, 41), Some(xid.clone()), "X: Y was rejected");
-    h.er(&format!("11={zid}|41={xid}|150=E|39=E|38=10000|14=1500|151=8500"));
+    h.er(&format!(
+        "11={zid}|41={xid}|150=E|39=E|38=10000|14=1500|151=8500"
+    ));
     h.er(&format!(
         "11={zid}|41={xid}|150=5|39=1|38=6000|44=1.1|14=1500|151=4500"
     ));
@@ -724,7 +744,9 @@ fn d_1_c_one_cancel_replace_request_is_issued_which_is_rejected_after_it_is_in_p
         "11={xid}|150=F|39=1|14=1000|151=9000|32=1000|31=1.1|6=1.1"
     ));
     h.replace(x, "1.1", 8000);
-    h.er(&format!("11={yid}|41={xid}|150=E|39=E|38=10000|14=1000|151=9000"));
+    h.er(&format!(
+        "11={yid}|41={xid}|150=E|39=E|38=10000|14=1000|151=9000"
+    ));
     h.er(&format!(
         "11={xid}|150=F|39=E|14=1500|151=8500|32=500|31=1.1|6=1.1"
     ));
@@ -743,7 +765,9 @@ fn d_1_c_one_cancel_replace_request_is_issued_which_is_rejected_after_it_is_in_p
     ));
     h.replace(x, "1.1", 6000);
     assert_eq!(h.wire.field(-1, 41), Some(xid.clone()));
-    h.er(&format!("11={zid}|41={xid}|150=E|39=E|38=10000|14=3500|151=6500"));
+    h.er(&format!(
+        "11={zid}|41={xid}|150=E|39=E|38=10000|14=3500|151=6500"
+    ));
     h.er(&format!(
         "11={zid}|41={xid}|150=5|39=1|38=6000|44=1.1|14=3500|151=2500"
     ));
@@ -1051,7 +1075,9 @@ fn i_1_b_immediate_or_cancel_order_that_cannot_be_immediately_hit() {
             "11={xid}|150=F|39=1|14=1000|151=9000|32=1000|31=1.1|6=1.1"
         ));
         h.events();
-        h.er(&format!("11={xid}|150={exec_type}|39={exec_type}|14=1000|151=0"));
+        h.er(&format!(
+            "11={xid}|150={exec_type}|39={exec_type}|14=1000|151=0"
+        ));
         let ended = match end {
             OrderState::Expired => Event::Expired { order: x },
             _ => Event::Canceled { order: x },
@@ -1076,11 +1102,15 @@ fn j_1_a_filled_order_followed_by_correction_and_cancellation_of_executions_are_
     ));
     h.events();
     assert_eq!(
-        h.er(&format!("17=E|19=C|11={xid}|150=H|39=0|14=0|151=10000|32=0|31=0")),
+        h.er(&format!(
+            "17=E|19=C|11={xid}|150=H|39=0|14=0|151=10000|32=0|31=0"
+        )),
         Outcome::Unsupported
     );
     assert_eq!(
-        h.er(&format!("17=F|19=C|11={xid}|150=G|39=1|14=1000|151=9000|32=1000|31=0.9")),
+        h.er(&format!(
+            "17=F|19=C|11={xid}|150=G|39=1|14=1000|151=9000|32=1000|31=0.9"
+        )),
         Outcome::Unsupported
     );
     assert_eq!(h.events(), []);

@@ -40,7 +40,9 @@ fn trade_a_day() -> Day {
     let a = h.buy(1, 100, "1.1");
     let id = h.cl(a, 0);
     h.er(&format!("11={id}|150=0|39=0|14=0|151=100"));
-    h.er(&format!("11={id}|150=F|39=2|14=100|151=0|32=100|31=1.1|6=1.1"));
+    h.er(&format!(
+        "11={id}|150=F|39=2|14=100|151=0|32=100|31=1.1|6=1.1"
+    ));
     h.events();
     // b: AAPL sell, part filled, cancel pending (acknowledged).
     let b = h.place(2, AAPL, Side::Sell, TimeInForce::Gtc, 50, "190");
@@ -50,7 +52,9 @@ fn trade_a_day() -> Day {
         "11={b0}|150=F|39=1|14=20|151=30|32=20|31=190.5|6=190.5|54=2|55=AAPL"
     ));
     h.cancel(b);
-    h.er(&format!("11={b1}|41={b0}|150=6|39=6|14=20|151=30|54=2|55=AAPL"));
+    h.er(&format!(
+        "11={b1}|41={b0}|150=6|39=6|14=20|151=30|54=2|55=AAPL"
+    ));
     h.events();
     // c: replace sent, unanswered.
     let c = h.buy(3, 200, "1.2");
@@ -155,8 +159,24 @@ fn same_orders(live: &OrderManager, rebuilt: &OrderManager, ids: &[OrderId]) {
         let (l, r) = (live.order(id).unwrap(), rebuilt.order(id).unwrap());
         assert_eq!(r.tag, None, "tags are not on the wire");
         assert_eq!(
-            (l.state, l.open, l.price, l.qty, l.cum_qty, l.leaves_qty, l.avg_px),
-            (r.state, r.open, r.price, r.qty, r.cum_qty, r.leaves_qty, r.avg_px),
+            (
+                l.state,
+                l.open,
+                l.price,
+                l.qty,
+                l.cum_qty,
+                l.leaves_qty,
+                l.avg_px
+            ),
+            (
+                r.state,
+                r.open,
+                r.price,
+                r.qty,
+                r.cum_qty,
+                r.leaves_qty,
+                r.avg_px
+            ),
             "order {id:?}"
         );
         assert_eq!(
@@ -288,7 +308,8 @@ fn replay_from_the_journal_rebuilds_orders_and_positions_then_reconcile_settles_
         .filter_map(|(_, raw)| {
             let mut p = Parser::default();
             let m = p.parse(raw).ok()?;
-            m.get(11).map(|f| String::from_utf8_lossy(f.value()).into_owned())
+            m.get(11)
+                .map(|f| String::from_utf8_lossy(f.value()).into_owned())
         })
         .collect();
     for tag in 0..60 {

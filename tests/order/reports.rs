@@ -94,10 +94,14 @@ fn cum_qty_never_goes_backwards() {
     let x = h.buy(1, 100, "1.1");
     let xid = h.cl(x, 0);
     h.er(&format!("11={xid}|150=0|39=0|14=0|151=100"));
-    h.er(&format!("11={xid}|150=F|39=1|14=60|151=40|32=60|31=1.1|6=1.1"));
+    h.er(&format!(
+        "11={xid}|150=F|39=1|14=60|151=40|32=60|31=1.1|6=1.1"
+    ));
     h.events();
     assert_eq!(
-        h.er(&format!("11={xid}|150=F|39=1|14=30|151=70|32=30|31=1.1|6=1.1")),
+        h.er(&format!(
+            "11={xid}|150=F|39=1|14=30|151=70|32=30|31=1.1|6=1.1"
+        )),
         Outcome::Duplicate
     );
     assert_eq!(h.events(), []);
@@ -116,7 +120,9 @@ fn a_status_report_showing_more_filled_books_the_gap_at_the_implied_price() {
     let x = h.buy(1, 1000, "1.5");
     let xid = h.cl(x, 0);
     h.er(&format!("11={xid}|150=0|39=0|14=0|151=1000"));
-    h.er(&format!("11={xid}|150=F|39=1|14=100|151=900|32=100|31=1.1|6=1.1"));
+    h.er(&format!(
+        "11={xid}|150=F|39=1|14=100|151=900|32=100|31=1.1|6=1.1"
+    ));
     h.events();
     h.er(&format!("17=0|11={xid}|150=I|39=1|14=300|151=700|6=1.3"));
     assert_eq!(
@@ -154,7 +160,9 @@ fn a_fill_that_skips_books_the_whole_step() {
     let xid = h.cl(x, 0);
     h.er(&format!("11={xid}|150=0|39=0|14=0|151=1000"));
     h.events();
-    h.er(&format!("11={xid}|150=F|39=1|14=300|151=700|32=100|31=2|6=1.5"));
+    h.er(&format!(
+        "11={xid}|150=F|39=1|14=300|151=700|32=100|31=2|6=1.5"
+    ));
     assert_eq!(
         h.events(),
         [Event::PartialFill {
@@ -180,7 +188,10 @@ fn reports_for_a_finished_order_are_late() {
     h.er(&format!("11={xid}|150=0|39=0|14=0|151=100"));
     h.er(&format!("11={xid}|150=4|39=4|14=0|151=0"));
     h.events();
-    assert_eq!(h.er(&format!("11={xid}|150=0|39=0|14=0|151=100")), Outcome::Late);
+    assert_eq!(
+        h.er(&format!("11={xid}|150=0|39=0|14=0|151=100")),
+        Outcome::Late
+    );
     assert_eq!(
         h.ocr(&format!("11={}|41={xid}|39=4|434=1", h.cl(x, 0))),
         Outcome::Duplicate,
@@ -220,8 +231,15 @@ fn an_old_replace_report_does_not_undo_a_newer_one() {
         "11={zid}|41={yid}|150=5|39=0|38=80|44=1.3|14=0|151=80"
     ));
     h.events();
-    // The first replace again, with another ExecID (a resend past the ring).
+    // Both replaces again, with other ExecIDs (resends past the ring).
     assert_eq!(h.er(&first), Outcome::Duplicate);
+    assert_eq!(
+        h.er(&format!(
+            "11={zid}|41={yid}|150=5|39=0|38=80|44=1.3|14=0|151=80"
+        )),
+        Outcome::Duplicate
+    );
+    assert_eq!(h.events(), []);
     let v = h.om.order(x).unwrap();
     assert_eq!((v.qty, v.price), (Qty(80), px("1.3")));
 }

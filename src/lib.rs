@@ -11,6 +11,8 @@
 //!   and sequence numbers.
 //! - [`net`]: the non-blocking TCP transport (the only user of mio), reconnect
 //!   back-off and host fail-over.
+//! - [`order`]: order slots, ClOrdIDs, the FIX order state machine,
+//!   positions and P&L.
 //! - [`config`]: the TOML config file, loaded into checked, typed settings.
 //! - [`venue`]: the venue simulator, a price-time matching engine per
 //!   instrument behind acceptor sessions.
@@ -27,6 +29,7 @@ pub mod dictionary;
 pub mod engine;
 pub mod journal;
 pub mod net;
+pub mod order;
 pub mod risk;
 pub mod runtime;
 pub mod session;

@@ -242,6 +242,7 @@ fn the_daily_roll_logs_out_resets_and_logs_on_again() {
                 spec(Role::Initiator, "DESK", "VENUE"),
             ],
             venue: None,
+            trading: Default::default(),
         },
         Rc::clone(&clock),
     )
@@ -296,6 +297,7 @@ fn the_daily_roll_logs_out_resets_and_logs_on_again() {
                 spec(Role::Initiator, "DESK", "VENUE"),
             ],
             venue: None,
+            trading: Default::default(),
         },
         Rc::clone(&clock),
     )

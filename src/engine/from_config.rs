@@ -137,10 +137,58 @@ pub fn engine_spec(cfg: &Config) -> Result<EngineSpec, String> {
     } else {
         None
     };
+    let trading = super::TradingSpec {
+        instruments: Arc::new(instrument_table(cfg)?),
+        risk: cfg.risk.clone(),
+        ..super::TradingSpec::default()
+    };
     Ok(EngineSpec {
         journal,
         idle,
         sessions,
         venue,
+        trading,
     })
+}
+
+/// The trading side's instrument table from `[[instrument]]`: prices at 8
+/// decimals, whole-unit lots; limits not configured are unlimited.
+pub fn instrument_table(cfg: &Config) -> Result<crate::strategy::InstrumentTable, String> {
+    use crate::strategy::{Instrument, InstrumentId, InstrumentTable, Price, Qty};
+    let file = cfg.path.display().to_string();
+    let mut list = Vec::with_capacity(cfg.instruments.len());
+    for (i, ins) in cfg.instruments.iter().enumerate() {
+        let at = |key: &str, problem: &str| {
+            format!(
+                "{file}: instrument[{i}] (symbol {:?}).{key}: {problem}",
+                ins.symbol
+            )
+        };
+        let price = |d: rust_decimal::Decimal, key: &str| {
+            Price::from_decimal(d).ok_or_else(|| at(key, "more than 8 decimals or out of range"))
+        };
+        let qty = |d: rust_decimal::Decimal, key: &str| {
+            if d.fract() != rust_decimal::Decimal::ZERO {
+                return Err(at(key, "must be a whole number of units for trading"));
+            }
+            i64::try_from(d.mantissa() / 10i128.pow(d.scale()))
+                .map(Qty)
+                .map_err(|_| at(key, "out of range"))
+        };
+        list.push(Instrument {
+            id: InstrumentId(i as u16),
+            symbol: ins.symbol.clone(),
+            tick_size: price(ins.tick_size, "tick_size")?,
+            lot_size: qty(ins.lot_size, "lot_size")?,
+            reference_price: price(ins.reference_price, "reference_price")?,
+            max_order_qty: match ins.max_order_qty {
+                Some(q) => qty(q, "max_order_qty")?,
+                None => Qty(i64::MAX),
+            },
+            max_notional: i128::MAX,
+            position_limit: Qty(i64::MAX),
+            collar_bps: u32::MAX,
+        });
+    }
+    InstrumentTable::new(list).map_err(|e| format!("{file}: instrument: {e}"))
 }

@@ -12,6 +12,7 @@
 mod agent;
 mod from_config;
 mod ids;
+pub mod trading;
 
 pub use agent::EngineAgent;
 pub use from_config::engine_spec;
@@ -87,6 +88,33 @@ pub struct EngineSpec {
     /// The venue simulator's instruments and limits; required when a
     /// session runs [`AppKind::Venue`], unused otherwise.
     pub venue: Option<crate::venue::VenueSpec>,
+    /// What a strategy attached with [`Engine::attach_strategy`] trades
+    /// with: instruments, risk limits, order-stage sizes.
+    pub trading: TradingSpec,
+}
+
+/// The order path's settings.
+#[derive(Debug, Clone)]
+pub struct TradingSpec {
+    /// The instrument table.
+    pub instruments: Arc<crate::strategy::InstrumentTable>,
+    /// Pre-trade risk limits.
+    pub risk: crate::risk::RiskConfig,
+    /// Order-stage sizes and ClOrdID prefix.
+    pub orders: crate::order::OrderConfig,
+    /// Command and event ring capacities.
+    pub ring_capacity: usize,
+}
+
+impl Default for TradingSpec {
+    fn default() -> Self {
+        TradingSpec {
+            instruments: Arc::new(crate::strategy::InstrumentTable::default()),
+            risk: crate::risk::RiskConfig::default(),
+            orders: crate::order::OrderConfig::default(),
+            ring_capacity: 4096,
+        }
+    }
 }
 
 /// Why the engine could not start or stopped with an error.
@@ -167,6 +195,7 @@ struct Inner<C: Clock> {
     shutting_down: Option<UtcTimestamp>,
     /// Accepted connections without a Logon yet, and since when.
     pending: Vec<(ConnId, UtcTimestamp)>,
+    trading: TradingSpec,
 }
 
 const NANOS: i64 = 1_000_000_000;
@@ -309,6 +338,7 @@ impl<C: Clock> Engine<C> {
                 idle: spec.idle,
                 shutting_down: None,
                 pending: Vec::with_capacity(connections_max),
+                trading: spec.trading,
             },
         })
     }
@@ -408,6 +438,38 @@ impl<C: Clock> Engine<C> {
             }
             None => false,
         }
+    }
+
+    /// Puts the order path behind session `name` and returns the strategy's
+    /// end of its ring pair: commands go through risk and the order stage to
+    /// the session; ExecutionReports come back as events. Orders and
+    /// positions are first rebuilt from the session's journal records, and
+    /// their status is asked of the venue at the next logon.
+    pub fn attach_strategy(
+        &mut self,
+        name: &str,
+    ) -> Result<crate::strategy::StrategyHandle, EngineError> {
+        let err = |problem: String| EngineError::Session {
+            session: name.to_string(),
+            problem,
+        };
+        let index = self
+            .inner
+            .slots
+            .iter()
+            .position(|s| s.session.config().name == name)
+            .ok_or_else(|| err("no such session".into()))?;
+        let t = &self.inner.trading;
+        let orders = crate::order::OrderManager::new(t.orders.clone(), Arc::clone(&t.instruments))
+            .map_err(|e| err(e.to_string()))?;
+        let risk = crate::risk::RiskEngine::new(t.risk.clone(), Arc::clone(&t.instruments));
+        let (handle, port) = crate::strategy::channel(t.ring_capacity, t.ring_capacity);
+        let mut app = trading::TradingApplication::new(orders, risk, port, index as u16);
+        let journal_id = self.inner.slots[index].journal_id;
+        let reader = self.inner.journal.reader()?;
+        app.replay(reader, journal_id);
+        self.inner.slots[index].app = Box::new(app);
+        Ok(handle)
     }
 
     /// Starts the graceful stop: every logged-on session sends Logout.

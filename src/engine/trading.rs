@@ -1,0 +1,277 @@
+//! The order path behind an initiator session: a strategy's command ring →
+//! pre-trade risk → the order stage → the session (journal, socket); the
+//! venue's ExecutionReports and OrderCancelRejects → the order stage → the
+//! strategy's event ring.
+//!
+//! [`TradingApplication`] is a session [`Application`]: inbound 8/9 arrive
+//! through `on_message`, and its `poll` (called every engine turn) drains
+//! the command ring. Nothing here allocates, locks or blocks after
+//! construction: the rings are `rtrb`, risk and the order stage are
+//! pre-allocated, a full event ring is kept by the order stage and retried.
+
+use crate::codec::{Message, MessageWriter, UtcTimestamp};
+use crate::dictionary::Dictionary;
+use crate::journal::JournalReader;
+use crate::order::{EventSink, OrderManager, OrderSender};
+use crate::risk::RiskEngine;
+use crate::session::{Application, Event as SessionEvent, Responder, SendError, Verdict};
+use crate::strategy::{Command, EnginePort, Event, OrderState, RejectReason};
+
+/// Commands taken from the ring per engine turn at most (so one busy
+/// strategy cannot starve the socket).
+const COMMANDS_PER_TURN: usize = 256;
+
+/// Sends on the session through the application's [`Responder`].
+struct TxSender<'a, 'b>(&'a mut Responder<'b>);
+
+impl OrderSender for TxSender<'_, '_> {
+    fn send(
+        &mut self,
+        msg_type: &[u8],
+        body: &mut dyn FnMut(&mut MessageWriter<'_>),
+    ) -> Result<u64, SendError> {
+        self.0.send(msg_type, &[], body)
+    }
+
+    fn is_up(&self) -> bool {
+        self.0.is_up()
+    }
+}
+
+/// The strategy's event ring, counting the venue rejects that pass through
+/// it for the risk breaker.
+struct Sink<'a> {
+    port: &'a mut EnginePort,
+    venue_rejects: u32,
+}
+
+impl EventSink for Sink<'_> {
+    fn push(&mut self, e: Event) -> bool {
+        let ok = self.port.push_event(e);
+        if ok {
+            if let Event::Rejected {
+                reason: RejectReason::Venue(_),
+                ..
+            } = e
+            {
+                self.venue_rejects += 1;
+            }
+        }
+        ok
+    }
+}
+
+/// The order path of one session and the strategy on it.
+#[derive(Debug)]
+pub struct TradingApplication {
+    orders: OrderManager,
+    risk: RiskEngine,
+    port: EnginePort,
+    session_index: u16,
+    /// Ask the venue for every open order's status at the next logon
+    /// (after a restart rebuilt them from the journal).
+    reconcile_due: bool,
+    pending_up: Option<Event>,
+    /// The kill switch asked for every open order to be canceled.
+    cancel_all: bool,
+}
+
+impl TradingApplication {
+    /// The order path for session number `session_index` (its index in the
+    /// config), with the strategy's engine-side ring ends.
+    pub fn new(
+        orders: OrderManager,
+        risk: RiskEngine,
+        port: EnginePort,
+        session_index: u16,
+    ) -> TradingApplication {
+        TradingApplication {
+            orders,
+            risk,
+            port,
+            session_index,
+            reconcile_due: false,
+            pending_up: None,
+            cancel_all: false,
+        }
+    }
+
+    /// Rebuilds orders and positions from the session's journal records
+    /// (start-up after a stop or a crash); their status is then asked of the
+    /// venue at the next logon.
+    pub fn replay(&mut self, reader: &JournalReader, journal_session: u32) {
+        let report = self.orders.replay_journal(reader, journal_session);
+        tracing::info!(?report, "orders rebuilt from the journal");
+        self.reconcile_due = self.orders.open_order_views().next().is_some();
+    }
+
+    /// The order stage (positions, orders, counters).
+    pub fn orders(&self) -> &OrderManager {
+        &self.orders
+    }
+
+    /// The risk engine (kill switch, counters).
+    pub fn risk(&mut self) -> &mut RiskEngine {
+        &mut self.risk
+    }
+
+    fn command(&mut self, now: UtcTimestamp, cmd: &Command, tx: &mut Responder<'_>) {
+        let now_ns = now.unix_nanos();
+        let refused = match *cmd {
+            Command::NewOrder {
+                tag,
+                instrument,
+                side,
+                ord_type,
+                price,
+                qty,
+                ..
+            } => self
+                .risk
+                .check_new(
+                    now_ns,
+                    instrument,
+                    side,
+                    ord_type,
+                    price,
+                    qty,
+                    tag,
+                    &self.orders,
+                )
+                .err()
+                .map(|reason| Event::Rejected {
+                    tag,
+                    order: None,
+                    reason,
+                }),
+            Command::Replace { order, price, qty } => match self.orders.order(order) {
+                Some(o) if o.open => self
+                    .risk
+                    .check_replace(
+                        now_ns,
+                        o.instrument,
+                        o.side,
+                        o.ord_type,
+                        (o.price, o.qty),
+                        (price, qty),
+                        &self.orders,
+                    )
+                    .err()
+                    .map(|reason| Event::CancelRejected { order, reason }),
+                // The order stage answers unknown or finished orders itself.
+                _ => None,
+            },
+            _ => None,
+        };
+        let mut sink = Sink {
+            port: &mut self.port,
+            venue_rejects: 0,
+        };
+        match refused {
+            Some(e) => {
+                if !sink.push(e) {
+                    tracing::warn!("event ring full: a risk rejection was dropped");
+                }
+            }
+            None => self
+                .orders
+                .on_command(now, cmd, &mut TxSender(tx), &mut sink),
+        }
+    }
+}
+
+impl Application for TradingApplication {
+    fn on_message(
+        &mut self,
+        now: UtcTimestamp,
+        msg: &Message<'_>,
+        _dict: &Dictionary,
+        _tx: &mut Responder<'_>,
+    ) -> Verdict {
+        if !matches!(msg.msg_type(), b"8" | b"9") {
+            return Verdict::Unsupported;
+        }
+        let mut sink = Sink {
+            port: &mut self.port,
+            venue_rejects: 0,
+        };
+        self.orders.on_message(now, msg, &mut sink);
+        for _ in 0..sink.venue_rejects {
+            if self.risk.on_venue_reject(now.unix_nanos()) {
+                tracing::error!("kill switch engaged: venue reject rate over the breaker limit");
+            }
+        }
+        Verdict::Accepted
+    }
+
+    fn on_event(&mut self, _now: UtcTimestamp, event: &SessionEvent) {
+        let e = match event {
+            SessionEvent::LoggedOn { .. } => Event::SessionUp {
+                session: self.session_index,
+            },
+            SessionEvent::Disconnected(r) => Event::SessionDown {
+                session: self.session_index,
+                reason: r.index() as u8,
+            },
+            _ => return,
+        };
+        if !self.port.push_event(e) {
+            self.pending_up = Some(e);
+        }
+    }
+
+    fn poll(&mut self, now: UtcTimestamp, tx: &mut Responder<'_>) -> usize {
+        let mut work = 0;
+        if let Some(e) = self.pending_up {
+            if self.port.push_event(e) {
+                self.pending_up = None;
+            }
+        }
+        let mut sink = Sink {
+            port: &mut self.port,
+            venue_rejects: 0,
+        };
+        work += self.orders.flush_events(&mut sink);
+        if tx.is_up() && self.reconcile_due {
+            self.reconcile_due = false;
+            match self.orders.reconcile(&mut TxSender(tx)) {
+                Ok(n) => tracing::info!(orders = n, "status requested for open orders"),
+                Err(e) => tracing::warn!(error = %e, "reconciliation not sent"),
+            }
+        }
+        if self.risk.take_cancel_all() {
+            self.cancel_all = true;
+        }
+        if self.cancel_all && tx.is_up() {
+            // Kill switch: cancel everything open, up to 256 orders a turn.
+            let mut open = [crate::strategy::OrderId::default(); 256];
+            let mut n = 0;
+            for o in self.orders.open_order_views() {
+                if n == open.len() {
+                    break;
+                }
+                if !matches!(o.state, OrderState::PendingCancel | OrderState::PendingNew) {
+                    open[n] = o.id;
+                    n += 1;
+                }
+            }
+            for &order in &open[..n] {
+                self.command(now, &Command::Cancel { order }, tx);
+            }
+            // Orders still pending new are canceled once acknowledged.
+            self.cancel_all = self
+                .orders
+                .open_order_views()
+                .any(|o| o.state != OrderState::PendingCancel);
+            work += n;
+        }
+        for _ in 0..COMMANDS_PER_TURN {
+            let Some(cmd) = self.port.next_command() else {
+                break;
+            };
+            self.command(now, &cmd, tx);
+            work += 1;
+        }
+        work
+    }
+}

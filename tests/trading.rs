@@ -8,65 +8,14 @@
 
 mod common;
 
-use common::TempDir;
+use common::{trading_engine, TempDir};
 use fixrail::clock::SystemClock;
-use fixrail::engine::{engine_spec, Engine};
+use fixrail::engine::Engine;
 use fixrail::strategy::{
     Command, Event, InstrumentId, OrdType, OrderId, Price, Qty, RejectReason, Side, StrategyHandle,
     TimeInForce,
 };
-use std::net::TcpListener;
 use std::time::{Duration, Instant};
-
-/// A venue and a trading session in one engine, the strategy attached.
-fn trading_engine(dir: &TempDir) -> (Engine<SystemClock>, StrategyHandle) {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let text = format!(
-        r#"
-[engine]
-journal_dir = "journal"
-idle = "busy-spin"
-
-[risk]
-max_open_orders = 100
-order_rate_per_sec = 1000000
-order_burst = 100000
-
-[[session]]
-name = "VENUE"
-role = "acceptor"
-sender_comp_id = "VENUE"
-target_comp_id = "DESK"
-listen = "127.0.0.1:{port}"
-application = "venue"
-
-[[session]]
-name = "DESK"
-role = "initiator"
-sender_comp_id = "DESK"
-target_comp_id = "VENUE"
-connect = ["127.0.0.1:{port}"]
-
-[[instrument]]
-symbol = "EUR/USD"
-tick_size = "0.00001"
-lot_size = 1000
-reference_price = "1.08500"
-max_order_qty = 10_000_000
-"#
-    );
-    let path = dir.path().join("trading.toml");
-    std::fs::write(&path, &text).unwrap();
-    let cfg = fixrail::config::load(&path).unwrap();
-    let spec = engine_spec(&cfg).unwrap();
-    let mut engine = Engine::new(spec, SystemClock).unwrap();
-    let handle = engine.attach_strategy("DESK").unwrap();
-    (engine, handle)
-}
 
 /// Turns the engine until an event matching `want` arrives (other events
 /// are collected and returned too).

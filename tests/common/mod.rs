@@ -79,3 +79,63 @@ impl Rng {
         (self.next() % n.max(1) as u64) as usize
     }
 }
+
+/// A venue (acceptor "VENUE", the venue application) and a trading session
+/// (initiator "DESK") in one engine over loopback, EUR/USD (tick 0.00001,
+/// lot 1000), with the strategy attached to DESK. The journal is in `dir`.
+pub fn trading_engine(
+    dir: &TempDir,
+) -> (
+    fixrail::engine::Engine<fixrail::clock::SystemClock>,
+    fixrail::strategy::StrategyHandle,
+) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let text = format!(
+        r#"
+[engine]
+journal_dir = "journal"
+idle = "busy-spin"
+
+[risk]
+max_open_orders = 1000
+order_rate_per_sec = 1000000
+order_burst = 100000
+
+[venue]
+max_resting_orders_per_instrument = 4096
+
+[[session]]
+name = "VENUE"
+role = "acceptor"
+sender_comp_id = "VENUE"
+target_comp_id = "DESK"
+listen = "127.0.0.1:{port}"
+application = "venue"
+
+[[session]]
+name = "DESK"
+role = "initiator"
+sender_comp_id = "DESK"
+target_comp_id = "VENUE"
+connect = ["127.0.0.1:{port}"]
+
+[[instrument]]
+symbol = "EUR/USD"
+tick_size = "0.00001"
+lot_size = 1000
+reference_price = "1.08500"
+max_order_qty = 10_000_000
+"#
+    );
+    let path = dir.path().join("trading.toml");
+    std::fs::write(&path, text).unwrap();
+    let cfg = fixrail::config::load(&path).unwrap();
+    let spec = fixrail::engine::engine_spec(&cfg).unwrap();
+    let mut engine = fixrail::engine::Engine::new(spec, fixrail::clock::SystemClock).unwrap();
+    let handle = engine.attach_strategy("DESK").unwrap();
+    (engine, handle)
+}

@@ -85,6 +85,7 @@ mod positions;
 mod replay;
 mod report;
 mod slot;
+mod transition;
 
 pub use clordid::{ClOrdId, ClOrdIdFormat, ClOrdIdParts, CL_ORD_ID_MAX, PREFIX_MAX, SLOTS_MAX};
 pub use events::EventSink;
@@ -483,6 +484,18 @@ impl OrderManager {
         if !self.events.push(e) {
             self.counters.events_dropped += 1;
         }
+    }
+
+    /// Tells the strategy the order's state as the stage knows it.
+    fn status_event<E: EventSink + ?Sized>(&mut self, events: &mut E, s: usize) {
+        let o = &self.orders[s];
+        let e = Event::Status {
+            order: self.order_id(s),
+            state: o.state(),
+            cum_qty: o.cum,
+            leaves_qty: o.leaves,
+        };
+        self.emit(events, e);
     }
 
     /// Moves the open quantity of the order in `s` from `before` to what

@@ -19,7 +19,7 @@ use crate::codec::{Fixed, Message, Parser};
 use crate::journal::record::Kind;
 use crate::journal::{JournalReader, Position as JournalPosition};
 use crate::session::SendError;
-use crate::strategy::{OrdType, OrderState, Price, Qty, Side, TimeInForce};
+use crate::strategy::{OrdType, Price, Qty, Side, TimeInForce};
 
 /// Which way a journaled message went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -186,22 +186,15 @@ impl OrderManager {
             self.reexpose(s, before);
             report.overwritten += 1;
         }
-        self.orders[s] = Order {
-            generation: parts.generation,
-            open: true,
-            base: OrderState::PendingNew,
-            pending: Pending::None,
-            tag: 0,
-            tagged: false,
+        self.orders[s] = Order::placed(
+            parts.generation,
             instrument,
             side,
             ord_type,
             tif,
             price,
-            qty: Qty(qty),
-            leaves: Qty(qty),
-            ..Order::EMPTY
-        };
+            Qty(qty),
+        );
         self.open += 1;
         self.reexpose(s, 0);
         true

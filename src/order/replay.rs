@@ -174,10 +174,9 @@ impl OrderManager {
             (OrdType::Market, _) => Price(0),
         };
         let s = parts.slot as usize;
-        if parts.version != 0
-            || parts.generation == 0
-            || parts.generation < self.orders[s].generation
-        {
+        // Generations only grow: an equal one is this order's D again, a
+        // lower one an order the journal already showed replaced.
+        if parts.version != 0 || parts.generation <= self.orders[s].generation {
             return false;
         }
         if self.orders[s].open {

@@ -526,3 +526,10 @@ fn every_message_the_stage_encodes_validates_against_the_fix44_dictionary() {
         assert_eq!(h.wire.field(4, 37).as_deref(), Some("VENUE-ORDER-7"));
     }
 }
+
+#[test]
+fn the_stage_can_move_to_its_pinned_thread() {
+    // The runtime builds the stage on the control thread and moves it.
+    fn send<T: Send>() {}
+    send::<fixrail::order::OrderManager>();
+}

@@ -8,7 +8,7 @@ use super::{EventSink, Known, OrderManager, OrderSender};
 use crate::codec::tags::*;
 use crate::codec::{Fixed, UtcTimestamp};
 use crate::session::SendError;
-use crate::strategy::{Command, Event, OrdType, OrderId, OrderState, Price, Qty, RejectReason};
+use crate::strategy::{Command, Event, OrdType, OrderId, Price, Qty, RejectReason};
 
 /// HandlInst (21) = 1: automated execution, no intervention.
 const HANDL_INST_AUTOMATED: u8 = b'1';
@@ -102,17 +102,19 @@ impl OrderManager {
         else {
             return;
         };
-        if !sender.is_up() {
-            return self.reject_new(events, tag, RejectReason::SessionDown);
-        }
-        if self.instruments.get(instrument).is_none() {
-            return self.reject_new(events, tag, RejectReason::UnknownInstrument);
-        }
-        if qty.0 <= 0 {
-            return self.reject_new(events, tag, RejectReason::BadQty);
-        }
-        if ord_type == OrdType::Limit && price.0 <= 0 {
-            return self.reject_new(events, tag, RejectReason::BadPrice);
+        let refusal = if !sender.is_up() {
+            Some(RejectReason::SessionDown)
+        } else if self.instruments.get(instrument).is_none() {
+            Some(RejectReason::UnknownInstrument)
+        } else if qty.0 <= 0 {
+            Some(RejectReason::BadQty)
+        } else if ord_type == OrdType::Limit && price.0 <= 0 {
+            Some(RejectReason::BadPrice)
+        } else {
+            None
+        };
+        if let Some(reason) = refusal {
+            return self.reject_new(events, tag, reason);
         }
         let Some(slot) = self.take_free_slot() else {
             return self.reject_new(events, tag, RejectReason::NoOrderSlot);
@@ -155,30 +157,9 @@ impl OrderManager {
             return self.reject_new(events, tag, RejectReason::SessionDown);
         }
         self.counters.orders_sent += 1;
-        self.orders[s] = Order {
-            generation,
-            open: true,
-            base: OrderState::PendingNew,
-            pending: Pending::None,
-            tag,
-            tagged: true,
-            instrument,
-            side,
-            ord_type,
-            tif,
-            price: if ord_type == OrdType::Limit {
-                price
-            } else {
-                Price(0)
-            },
-            qty,
-            cum: Qty(0),
-            leaves: qty,
-            cum_notional: 0,
-            working_version: 0,
-            latest_version: 0,
-            ..Order::EMPTY
-        };
+        self.orders[s] = Order::placed(generation, instrument, side, ord_type, tif, price, qty);
+        self.orders[s].tag = tag;
+        self.orders[s].tagged = true;
         self.open += 1;
         self.tags.insert(tag, slot);
         self.reexpose(s, 0);
@@ -206,6 +187,31 @@ impl OrderManager {
         self.emit(events, Event::CancelRejected { order, reason });
     }
 
+    /// Why a cancel (`change` None) or replace of the order in `s` cannot
+    /// be sent now, if it cannot.
+    fn amend_refusal(
+        &self,
+        s: usize,
+        change: Option<(Price, Qty)>,
+        up: bool,
+    ) -> Option<RejectReason> {
+        let o = &self.orders[s];
+        // Open orders are PendingNew, New or PartiallyFilled underneath; the
+        // venue can cancel all three. One request at a time.
+        if o.pending != Pending::None || o.latest_version == u32::MAX {
+            return Some(RejectReason::NotCancelable);
+        }
+        if let Some((price, qty)) = change {
+            if qty.0 <= 0 {
+                return Some(RejectReason::BadQty);
+            }
+            if o.ord_type == OrdType::Limit && price.0 <= 0 {
+                return Some(RejectReason::BadPrice);
+            }
+        }
+        (!up).then_some(RejectReason::SessionDown)
+    }
+
     /// Cancel (`change` None) or cancel/replace.
     fn amend<S, E>(
         &mut self,
@@ -225,26 +231,51 @@ impl OrderManager {
             }
             Known::Unknown => return self.refuse_amend(events, order, RejectReason::UnknownOrder),
         };
+        if let Some(reason) = self.amend_refusal(s, change, sender.is_up()) {
+            return self.refuse_amend(events, order, reason);
+        }
         let o = self.orders[s];
-        // Open orders are PendingNew, New or PartiallyFilled underneath; the
-        // venue can cancel all three. One request at a time.
-        if o.pending != Pending::None {
-            return self.refuse_amend(events, order, RejectReason::NotCancelable);
-        }
-        if let Some((price, qty)) = change {
-            if qty.0 <= 0 {
-                return self.refuse_amend(events, order, RejectReason::BadQty);
-            }
-            if o.ord_type == OrdType::Limit && price.0 <= 0 {
-                return self.refuse_amend(events, order, RejectReason::BadPrice);
-            }
-        }
-        if !sender.is_up() {
+        let version = o.latest_version + 1;
+        if let Err(e) = self.send_amend(now, s, version, change, sender) {
+            self.note_send_error(&e);
             return self.refuse_amend(events, order, RejectReason::SessionDown);
         }
-        let Some(version) = o.latest_version.checked_add(1) else {
-            return self.refuse_amend(events, order, RejectReason::NotCancelable);
+        let before = o.exposure();
+        let slot = &mut self.orders[s];
+        slot.latest_version = version;
+        slot.pending = match change {
+            None => {
+                self.counters.cancels_sent += 1;
+                Pending::Cancel { version }
+            }
+            Some((price, qty)) => {
+                self.counters.replaces_sent += 1;
+                let price = match o.ord_type {
+                    OrdType::Limit => price,
+                    OrdType::Market => Price(0),
+                };
+                Pending::Replace {
+                    version,
+                    price,
+                    qty,
+                }
+            }
         };
+        self.reexpose(s, before);
+    }
+
+    /// Encodes and sends the OrderCancelRequest (F) or
+    /// OrderCancelReplaceRequest (G) with ClOrdID `version` for the order
+    /// in `s`; OrigClOrdID is the version the venue last accepted.
+    fn send_amend<S: OrderSender + ?Sized>(
+        &self,
+        now: UtcTimestamp,
+        s: usize,
+        version: u32,
+        change: Option<(Price, Qty)>,
+        sender: &mut S,
+    ) -> Result<u64, SendError> {
+        let o = &self.orders[s];
         let parts = |version| ClOrdIdParts {
             slot: s as u32,
             generation: o.generation,
@@ -258,7 +289,8 @@ impl OrderManager {
             None => b"",
         };
         let venue_id = o.venue_order_id();
-        let sent = match change {
+        // Body fields in ascending tag order.
+        match change {
             None => sender.send(b"F", &mut |w| {
                 if let Some(a) = account {
                     w.str(ACCOUNT, a);
@@ -293,44 +325,7 @@ impl OrderManager {
                     .char(TIME_IN_FORCE, o.tif.fix())
                     .timestamp(TRANSACT_TIME, now);
             }),
-        };
-        if let Err(e) = sent {
-            self.note_send_error(&e);
-            return self.refuse_amend(events, order, RejectReason::SessionDown);
         }
-        let before = o.exposure();
-        let slot = &mut self.orders[s];
-        slot.latest_version = version;
-        slot.pending = match change {
-            None => {
-                self.counters.cancels_sent += 1;
-                Pending::Cancel { version }
-            }
-            Some((price, qty)) => {
-                self.counters.replaces_sent += 1;
-                Pending::Replace {
-                    version,
-                    price: if o.ord_type == OrdType::Limit {
-                        price
-                    } else {
-                        Price(0)
-                    },
-                    qty,
-                }
-            }
-        };
-        self.reexpose(s, before);
-    }
-
-    fn local_status<E: EventSink + ?Sized>(&mut self, events: &mut E, s: usize) {
-        let o = &self.orders[s];
-        let e = Event::Status {
-            order: self.order_id(s),
-            state: o.state(),
-            cum_qty: o.cum,
-            leaves_qty: o.leaves,
-        };
-        self.emit(events, e);
     }
 
     fn status<S, E>(&mut self, order: OrderId, sender: &mut S, events: &mut E)
@@ -341,10 +336,10 @@ impl OrderManager {
         match self.known(order) {
             Known::Open(s) => {
                 if !sender.is_up() || self.send_status(s, sender).is_err() {
-                    self.local_status(events, s);
+                    self.status_event(events, s);
                 }
             }
-            Known::Finished(s) => self.local_status(events, s),
+            Known::Finished(s) => self.status_event(events, s),
             Known::Forgotten | Known::Unknown => self.emit(
                 events,
                 Event::Rejected {

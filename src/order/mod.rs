@@ -3,7 +3,7 @@
 //!
 //! Owns every order the engine has sent: a table of `max_orders` slots
 //! allocated at start-up with a FIFO free list and per-slot generations;
-//! ClOrdIDs that name their slot ([`clordid`]); the encoding of
+//! ClOrdIDs that name their slot ([`ClOrdIdFormat`]); the encoding of
 //! NewOrderSingle (D), OrderCancelRequest (F), OrderCancelReplaceRequest
 //! (G), OrderStatusRequest (H) and OrderMassStatusRequest (AF); the state
 //! machine driven by ExecutionReport (8) and OrderCancelReject (9); positions
@@ -74,6 +74,13 @@
 //!   [`Event::Replaced`].
 //! - **Restatements** (150=D) update quantity and price and emit
 //!   [`Event::Status`]; status reports (150=I) always emit it.
+//! - **A send the session refuses** (not logged on, an encoding error, a
+//!   journal failure) refuses the command with `SessionDown`, counted by
+//!   cause; a new order's slot goes back to the free list.
+//! - **Status requests** go to the venue for open orders while the session
+//!   is up; otherwise they are answered from the stage's own view
+//!   ([`Event::Status`]), and for an id the stage no longer holds with
+//!   `Rejected{tag: 0, reason: UnknownOrder}`.
 //! - Strategy tags are not on the wire, so orders rebuilt by replay have
 //!   none (they do not count for [`RiskView::tag_in_use`]).
 
@@ -85,6 +92,7 @@ mod positions;
 mod replay;
 mod report;
 mod slot;
+mod transition;
 
 pub use clordid::{ClOrdId, ClOrdIdFormat, ClOrdIdParts, CL_ORD_ID_MAX, PREFIX_MAX, SLOTS_MAX};
 pub use events::EventSink;
@@ -483,6 +491,18 @@ impl OrderManager {
         if !self.events.push(e) {
             self.counters.events_dropped += 1;
         }
+    }
+
+    /// Tells the strategy the order's state as the stage knows it.
+    fn status_event<E: EventSink + ?Sized>(&mut self, events: &mut E, s: usize) {
+        let o = &self.orders[s];
+        let e = Event::Status {
+            order: self.order_id(s),
+            state: o.state(),
+            cum_qty: o.cum,
+            leaves_qty: o.leaves,
+        };
+        self.emit(events, e);
     }
 
     /// Moves the open quantity of the order in `s` from `before` to what

@@ -19,7 +19,7 @@ use crate::codec::{Fixed, Message, Parser};
 use crate::journal::record::Kind;
 use crate::journal::{JournalReader, Position as JournalPosition};
 use crate::session::SendError;
-use crate::strategy::{OrdType, OrderState, Price, Qty, Side, TimeInForce};
+use crate::strategy::{OrdType, Price, Qty, Side, TimeInForce};
 
 /// Which way a journaled message went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -174,10 +174,9 @@ impl OrderManager {
             (OrdType::Market, _) => Price(0),
         };
         let s = parts.slot as usize;
-        if parts.version != 0
-            || parts.generation == 0
-            || parts.generation < self.orders[s].generation
-        {
+        // Generations only grow: an equal one is this order's D again, a
+        // lower one an order the journal already showed replaced.
+        if parts.version != 0 || parts.generation <= self.orders[s].generation {
             return false;
         }
         if self.orders[s].open {
@@ -186,22 +185,15 @@ impl OrderManager {
             self.reexpose(s, before);
             report.overwritten += 1;
         }
-        self.orders[s] = Order {
-            generation: parts.generation,
-            open: true,
-            base: OrderState::PendingNew,
-            pending: Pending::None,
-            tag: 0,
-            tagged: false,
+        self.orders[s] = Order::placed(
+            parts.generation,
             instrument,
             side,
             ord_type,
             tif,
             price,
-            qty: Qty(qty),
-            leaves: Qty(qty),
-            ..Order::EMPTY
-        };
+            Qty(qty),
+        );
         self.open += 1;
         self.reexpose(s, 0);
         true

@@ -3,13 +3,11 @@
 
 use super::index::ExecIdSet;
 use super::slot::Pending;
+use super::transition::REASON_OTHER;
 use super::{EventSink, OrderManager};
 use crate::codec::tags::*;
 use crate::codec::{Fixed, Message, UtcTimestamp};
-use crate::strategy::{Event, OrdType, OrderState, Price, Qty, RejectReason, TimeInForce};
-
-/// The "other" reason code, when a reject carries none.
-const REASON_OTHER: u16 = 99;
+use crate::strategy::{Event, OrderState, Price, Qty, RejectReason};
 
 /// What became of one inbound message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,21 +42,22 @@ enum Resolved {
 
 /// The fields of an ExecutionReport the stage reads, from one pass.
 #[derive(Debug, Default)]
-struct Report<'a> {
-    cl_ord_id: Option<&'a [u8]>,
-    orig_cl_ord_id: Option<&'a [u8]>,
-    order_id: &'a [u8],
-    exec_id: &'a [u8],
-    exec_type: Option<u8>,
-    ord_status: Option<u8>,
-    cum: Option<i64>,
-    leaves: Option<i64>,
-    last_qty: Option<i64>,
-    last_px: Option<Price>,
-    avg_px: Option<Price>,
-    order_qty: Option<i64>,
-    price: Option<Price>,
-    reason: Option<u16>,
+pub(super) struct Report<'a> {
+    pub cl_ord_id: Option<&'a [u8]>,
+    pub orig_cl_ord_id: Option<&'a [u8]>,
+    pub order_id: &'a [u8],
+    pub exec_id: &'a [u8],
+    pub exec_type: Option<u8>,
+    pub ord_status: Option<u8>,
+    pub cum: Option<i64>,
+    pub leaves: Option<i64>,
+    pub last_qty: Option<i64>,
+    pub last_px: Option<Price>,
+    pub avg_px: Option<Price>,
+    pub order_qty: Option<i64>,
+    pub price: Option<Price>,
+    /// OrdRejReason (103), or CxlRejReason (102).
+    pub reason: Option<u16>,
 }
 
 fn set<T>(slot: &mut Option<T>, v: T) {
@@ -102,11 +101,6 @@ fn reason(v: &[u8]) -> Option<u16> {
     crate::codec::value::parse_u64(v)
         .ok()
         .and_then(|n| u16::try_from(n).ok())
-}
-
-/// An OrdStatus (39) value FIX 4.4 defines (and 4.2's Replaced).
-fn known_ord_status(c: u8) -> bool {
-    matches!(c, b'0'..=b'9' | b'A'..=b'E')
 }
 
 impl<'a> Report<'a> {
@@ -196,12 +190,12 @@ impl OrderManager {
         }
     }
 
-    fn malformed(&mut self) -> Outcome {
+    pub(super) fn malformed(&mut self) -> Outcome {
         self.counters.malformed_reports += 1;
         Outcome::Malformed
     }
 
-    fn duplicate(&mut self) -> Outcome {
+    pub(super) fn duplicate(&mut self) -> Outcome {
         self.counters.duplicate_reports += 1;
         Outcome::Duplicate
     }
@@ -248,276 +242,6 @@ impl OrderManager {
             return self.late_report(s, version, exec_type, ord_status, &r, events);
         }
         self.apply(s, version, exec_type, ord_status, &r, events)
-    }
-
-    /// The CumQty a report states (for a trade without one: what is
-    /// booked plus LastQty).
-    fn reported_cum(&self, s: usize, exec_type: u8, r: &Report<'_>) -> i64 {
-        let booked = self.orders[s].cum.0;
-        match r.cum {
-            Some(c) => c,
-            None if exec_type == b'F' => booked.saturating_add(r.last_qty.unwrap_or(0).max(0)),
-            None => booked,
-        }
-    }
-
-    /// Books the fills `r` shows beyond what is booked for the order in
-    /// `s`: LastQty at LastPx (trades), the rest at the price AvgPx implies
-    /// for it. Returns the fill to report (LastPx, LastQty) for a trade.
-    fn book(&mut self, s: usize, exec_type: u8, cum: i64, r: &Report<'_>) -> Option<(Price, Qty)> {
-        let o = &mut self.orders[s];
-        let delta = cum - o.cum.0;
-        if delta <= 0 {
-            return None;
-        }
-        let trade = exec_type == b'F';
-        let (lq, lp) = match (r.last_qty, r.last_px) {
-            (Some(q), Some(p)) if trade && q > 0 && q <= delta => (q, p),
-            _ => (0, Price(0)),
-        };
-        let trade_notional = i128::from(lq) * i128::from(lp.0);
-        let gap = delta - lq;
-        let gap_notional = if gap == 0 {
-            0
-        } else {
-            let implied = match r.avg_px {
-                Some(avg) => i128::from(avg.0) * i128::from(cum) - o.cum_notional - trade_notional,
-                None => {
-                    let px = r.last_px.unwrap_or(o.price);
-                    i128::from(px.0) * i128::from(gap)
-                }
-            };
-            implied.max(0)
-        };
-        let notional = trade_notional + gap_notional;
-        let px = if lq > 0 {
-            lp
-        } else {
-            Price(i64::try_from(gap_notional / i128::from(gap)).unwrap_or(0))
-        };
-        o.cum = Qty(cum);
-        o.cum_notional += notional;
-        let (instrument, side) = (o.instrument, o.side);
-        if let Some(p) = self.positions.get_mut(instrument.0 as usize) {
-            p.book(side, delta, notional, px);
-        }
-        trade.then(|| (r.last_px.unwrap_or(px), Qty(r.last_qty.unwrap_or(delta))))
-    }
-
-    /// The state the venue's OrdStatus gives the order in `s` (whose `cum`
-    /// is up to date); `None` for a value FIX 4.4 does not define.
-    fn venue_state(&self, s: usize, ord_status: u8) -> Option<OrderState> {
-        let o = &self.orders[s];
-        let working = if o.qty.0 > 0 && o.cum.0 >= o.qty.0 {
-            OrderState::Filled
-        } else if o.cum.0 > 0 {
-            OrderState::PartiallyFilled
-        } else {
-            OrderState::New
-        };
-        Some(match ord_status {
-            // New, PartiallyFilled, (4.2's Replaced), PendingCancel, Stopped,
-            // Suspended, AcceptedForBidding, PendingReplace: working, as
-            // far as the quantities say.
-            b'0' | b'1' | b'5' | b'6' | b'7' | b'9' | b'D' | b'E' => working,
-            b'2' => OrderState::Filled,
-            // DoneForDay, Calculated: the day is over for the order.
-            b'3' | b'B' => {
-                if o.tif == TimeInForce::Gtc || working == OrderState::Filled {
-                    working
-                } else {
-                    OrderState::Expired
-                }
-            }
-            b'4' => OrderState::Canceled,
-            b'8' => OrderState::Rejected,
-            b'A' if o.base == OrderState::PendingNew => OrderState::PendingNew,
-            b'A' => working,
-            b'C' => OrderState::Expired,
-            _ => return None,
-        })
-    }
-
-    /// An ExecutionReport for an open order.
-    fn apply<E: EventSink + ?Sized>(
-        &mut self,
-        s: usize,
-        version: u32,
-        exec_type: u8,
-        ord_status: u8,
-        r: &Report<'_>,
-        events: &mut E,
-    ) -> Outcome {
-        if !known_ord_status(ord_status) {
-            return self.malformed();
-        }
-        let cum = self.reported_cum(s, exec_type, r);
-        let o = self.orders[s];
-        if exec_type == b'F' && cum <= o.cum.0 {
-            // Booked already: a repeat, or an earlier fill arriving late.
-            return self.duplicate();
-        }
-        // A replace report for a version already in force (or older) and
-        // not the one pending: a repeat that outlived the ExecID ring.
-        if exec_type == b'5' && version <= o.working_version && o.pending.version() != Some(version)
-        {
-            return self.duplicate();
-        }
-        let before = o.exposure();
-        let id = self.order_id(s);
-        let was = o.base;
-
-        // The replace took effect: solicited (150=5), or seen in a status
-        // or restatement naming a newer ClOrdID than the working one (one
-        // that is not the pending cancel's: that names a canceled order).
-        let names_cancel = o.pending == Pending::Cancel { version };
-        let replaced = exec_type == b'5'
-            || (matches!(exec_type, b'I' | b'D') && version > o.working_version && !names_cancel);
-        let mut answered_replace = false;
-        {
-            let o = &mut self.orders[s];
-            if replaced {
-                if let Pending::Replace {
-                    version: pending,
-                    price,
-                    qty,
-                } = o.pending
-                {
-                    if version >= pending {
-                        o.pending = Pending::None;
-                        o.price = price;
-                        o.qty = qty;
-                        answered_replace = true;
-                    }
-                }
-                o.working_version = o.working_version.max(version);
-            }
-            if matches!(exec_type, b'5' | b'D' | b'I') {
-                if let Some(q) = r.order_qty {
-                    o.qty = Qty(q);
-                }
-                if o.ord_type == OrdType::Limit {
-                    if let Some(p) = r.price {
-                        o.price = p;
-                    }
-                }
-            }
-        }
-
-        let fill = self.book(s, exec_type, cum, r);
-
-        let mut state = self.venue_state(s, ord_status).unwrap_or(was);
-        // A rejected request (150=8) on an order that lives on: the venue
-        // refused a request, not the order (FIX 4.4 F.1.a, or a venue that
-        // rejects replaces this way).
-        let mut request_rejected = None;
-        if exec_type == b'8' && state != OrderState::Rejected {
-            self.counters.request_rejects += 1;
-            let pending = self.orders[s].pending;
-            if pending.version() == Some(version) {
-                self.orders[s].pending = Pending::None;
-                request_rejected = Some(r.reason.unwrap_or(REASON_OTHER));
-            }
-        }
-        // Nothing moves an order back to PendingNew, and a terminal state
-        // is final (this order is open, so `was` is not terminal).
-        if state == OrderState::PendingNew && was != OrderState::PendingNew {
-            state = was;
-        }
-        let o = &mut self.orders[s];
-        o.leaves = match r.leaves {
-            Some(l) if cum >= o.cum.0 && !state.is_terminal() => Qty(l.max(0)),
-            _ if state.is_terminal() => Qty(0),
-            _ => Qty(o.qty.0.saturating_sub(o.cum.0).max(0)),
-        };
-        if exec_type == b'4' {
-            o.pending = Pending::None;
-        }
-        o.base = state;
-        let (tag, price, qty, leaves) = (o.tag, o.price, o.qty, o.leaves);
-
-        // Events, in the order a strategy wants them.
-        let accepted = was == OrderState::PendingNew
-            && matches!(
-                state,
-                OrderState::New | OrderState::PartiallyFilled | OrderState::Filled
-            );
-        if accepted {
-            self.emit(events, Event::Accepted { order: id });
-        }
-        if let Some((last_px, last_qty)) = fill {
-            let e = if state == OrderState::Filled {
-                Event::Fill {
-                    order: id,
-                    last_px,
-                    last_qty,
-                    cum_qty: Qty(cum),
-                }
-            } else {
-                Event::PartialFill {
-                    order: id,
-                    last_px,
-                    last_qty,
-                    cum_qty: Qty(cum),
-                    leaves_qty: leaves,
-                }
-            };
-            self.emit(events, e);
-        }
-        if replaced && (answered_replace || exec_type == b'5') {
-            self.emit(
-                events,
-                Event::Replaced {
-                    order: id,
-                    price,
-                    qty,
-                },
-            );
-        }
-        if let Some(code) = request_rejected {
-            self.emit(
-                events,
-                Event::CancelRejected {
-                    order: id,
-                    reason: RejectReason::VenueCancelReject(code),
-                },
-            );
-        }
-        let mut status = matches!(exec_type, b'I' | b'D');
-        if state.is_terminal() {
-            match state {
-                OrderState::Canceled => self.emit(events, Event::Canceled { order: id }),
-                OrderState::Expired => self.emit(events, Event::Expired { order: id }),
-                OrderState::Rejected => self.emit(
-                    events,
-                    Event::Rejected {
-                        tag,
-                        order: Some(id),
-                        reason: RejectReason::Venue(r.reason.unwrap_or(REASON_OTHER)),
-                    },
-                ),
-                // Filled without a fill now (a replace down to CumQty, a
-                // status or restatement): say so.
-                _ => status |= fill.is_none(),
-            }
-            self.finish(s);
-        }
-        if status {
-            self.local_status_event(events, s);
-        }
-        self.reexpose(s, before);
-        Outcome::Applied
-    }
-
-    fn local_status_event<E: EventSink + ?Sized>(&mut self, events: &mut E, s: usize) {
-        let o = &self.orders[s];
-        let e = Event::Status {
-            order: self.order_id(s),
-            state: o.state(),
-            cum_qty: o.cum,
-            leaves_qty: o.leaves,
-        };
-        self.emit(events, e);
     }
 
     /// An ExecutionReport for an order that has finished: a fill that

@@ -87,6 +87,34 @@ impl Order {
         venue_order_id_len: 0,
     };
 
+    /// A new order, just sent (no tag: the caller sets one if it has it).
+    pub(crate) fn placed(
+        generation: u32,
+        instrument: InstrumentId,
+        side: Side,
+        ord_type: OrdType,
+        tif: TimeInForce,
+        price: Price,
+        qty: Qty,
+    ) -> Order {
+        Order {
+            generation,
+            open: true,
+            base: OrderState::PendingNew,
+            instrument,
+            side,
+            ord_type,
+            tif,
+            price: match ord_type {
+                OrdType::Limit => price,
+                OrdType::Market => Price(0),
+            },
+            qty,
+            leaves: qty,
+            ..Order::EMPTY
+        }
+    }
+
     /// The state the strategy sees: the pending request over a live order.
     #[inline]
     pub(crate) fn state(&self) -> OrderState {

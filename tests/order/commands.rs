@@ -480,3 +480,56 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn every_message_the_stage_encodes_validates_against_the_fix44_dictionary() {
+    // The harness's sender validates each message before keeping it (and
+    // panics naming the SessionRejectReason otherwise); this drives every
+    // kind and shape the stage writes through it: D (limit and market, with
+    // and without Account), F and G (before and after the venue's OrderID is
+    // known), H, AF.
+    for account in [None, Some("ACC-1".to_string())] {
+        let mut h = H::with(OrderConfig {
+            max_orders: 8,
+            account,
+            ..OrderConfig::default()
+        });
+        let x = h.buy(1, 100, "1.23456789");
+        h.cmd(Command::NewOrder {
+            tag: 2,
+            instrument: AAPL,
+            side: Side::Sell,
+            ord_type: OrdType::Market,
+            tif: TimeInForce::Ioc,
+            price: px("0"),
+            qty: Qty(5),
+        });
+        let Event::OrderSent { order: m, .. } = h.events()[0] else {
+            panic!("market order not sent")
+        };
+        h.replace(m, "0", 4);
+        h.cancel(x);
+        let (xid, x1) = (h.cl(x, 0), h.cl(x, 1));
+        // Unknown to the venue yet: OrderID NONE, which is not kept.
+        h.ocr(&format!("37=NONE|11={x1}|41={xid}|39=0|434=1|102=1"));
+        h.er(&format!(
+            "37=VENUE-ORDER-7|11={xid}|150=0|39=0|14=0|151=100"
+        ));
+        h.replace(x, "1.2", 90);
+        h.cmd(Command::Status { order: x });
+        h.cmd(Command::Status { order: m });
+        h.cmd(Command::MassStatus);
+        let types: Vec<String> = (0..h.wire.sent.len() as isize)
+            .map(|i| h.wire.msg_type(i))
+            .collect();
+        assert_eq!(types, ["D", "D", "G", "F", "G", "H", "H", "AF"]);
+        assert_eq!(h.wire.field(4, 37).as_deref(), Some("VENUE-ORDER-7"));
+    }
+}
+
+#[test]
+fn the_stage_can_move_to_its_pinned_thread() {
+    // The runtime builds the stage on the control thread and moves it.
+    fn send<T: Send>() {}
+    send::<fixrail::order::OrderManager>();
+}

@@ -331,9 +331,15 @@ fn replay_takes_the_records_of_one_session_in_journal_order() {
     // The heartbeat is left out; the non-FIX record is offered (as a D).
     assert_eq!(records.len(), day.h.log.len() + 1);
     assert_eq!(&records[..day.h.log.len()], &day.h.log[..]);
-    // The same messages through `replay` directly give the same stage.
+    // The same messages through `replay` directly give the same stage, even
+    // with every outbound message recorded twice.
     let mut om = OrderManager::new(config(), instruments()).unwrap();
-    om.replay(day.h.log.iter().map(|(d, raw)| (*d, raw.as_slice())));
+    let twice = day.h.log.iter().flat_map(|(d, raw)| {
+        let n = if *d == Direction::Out { 2 } else { 1 };
+        std::iter::repeat_n((*d, raw.as_slice()), n)
+    });
+    let report = om.replay(twice);
+    assert_eq!((report.orders, report.requests), (7, 4));
     same_orders(
         &day.h.om,
         &om,

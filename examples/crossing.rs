@@ -9,6 +9,9 @@
 //! cargo run --release -- venue --config config/venue.toml          # terminal 1
 //! cargo run --release --example crossing -- --config config/trader.toml --rounds 1000
 //! ```
+//!
+//! `--park N` first leaves N buys resting below the market (the
+//! restart-and-reconcile test kills the process with them open).
 
 use fixrail::engine::{engine_spec, Engine, EngineAgent};
 use fixrail::runtime::{Idle, Placement, Runtime, RuntimeConfig, ThreadPlacement};
@@ -43,6 +46,8 @@ struct Crossing {
     open: u64,
     up: bool,
     parked_tag: Option<u64>,
+    /// Buys parked below the market at start and left open.
+    park: u64,
     stats: Arc<Stats>,
     done: Arc<AtomicBool>,
 }
@@ -131,7 +136,18 @@ impl Strategy for Crossing {
     }
 
     fn on_tick(&mut self, _now_ns: u64, h: &mut StrategyHandle) -> usize {
-        if !self.up || self.started >= self.rounds || self.open > 12 || h.free_slots() < 4 {
+        if !self.up || h.free_slots() < 4 {
+            return 0;
+        }
+        if self.park > 0 {
+            // Left resting: tags from u64::MAX down, prices one tick apart.
+            let tag = u64::MAX - self.park;
+            let price = Price(self.price.0 - (200 + self.park as i64) * 1_000);
+            h.send(self.order(tag, Side::Buy, price)).ok();
+            self.park -= 1;
+            return 1;
+        }
+        if self.started >= self.rounds || self.open > 12 {
             return 0;
         }
         let tag = self.started * 3;
@@ -210,6 +226,10 @@ fn main() -> Result<(), String> {
         open: 0,
         up: false,
         parked_tag: None,
+        park: arg(&args, "--park")
+            .map(|p| p.parse().map_err(|_| format!("--park: not a number: {p}")))
+            .transpose()?
+            .unwrap_or(0),
         stats: Arc::clone(&stats),
         done: Arc::clone(&done),
     };

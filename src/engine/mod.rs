@@ -472,6 +472,17 @@ impl<C: Clock> Engine<C> {
         Ok(handle)
     }
 
+    /// The order path attached to session `name` (orders, positions, risk).
+    pub fn trading(&self, name: &str) -> Option<&trading::TradingApplication> {
+        self.inner
+            .slots
+            .iter()
+            .find(|s| s.session.config().name == name)?
+            .app
+            .as_any()?
+            .downcast_ref()
+    }
+
     /// Starts the graceful stop: every logged-on session sends Logout.
     /// Call [`Engine::do_work`] until [`Engine::is_stopped`].
     pub fn begin_stop(&mut self) {

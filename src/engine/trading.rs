@@ -181,6 +181,10 @@ impl TradingApplication {
 }
 
 impl Application for TradingApplication {
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
     fn on_message(
         &mut self,
         now: UtcTimestamp,

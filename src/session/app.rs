@@ -43,6 +43,12 @@ pub trait Application {
     /// A session event (logon, disconnect with its reason, gaps, ...).
     fn on_event(&mut self, _now: UtcTimestamp, _event: &Event) {}
 
+    /// The concrete application, for callers that know what they put behind
+    /// a session (inspection in tests and tools). Default: not offered.
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
+
     /// The application's own duty cycle, called on every engine turn whether
     /// or not the session is logged on (drain strategy rings, timers).
     /// `tx.is_up()` says whether sending can succeed. Returns the work done.

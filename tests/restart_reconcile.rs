@@ -253,7 +253,7 @@ fn orders_and_positions_match_the_venue_after_kill9_and_reconciliation() {
     let (venue_orders, venue_net, venue_bought, venue_sold) =
         venue_truth(&dir.path().join("venue-journal"), session);
     let mut theirs: BTreeMap<(i64, i64), u32> = BTreeMap::new();
-    for (_, &(_, price, leaves, status)) in &venue_orders {
+    for &(_, price, leaves, status) in venue_orders.values() {
         if matches!(status, b'0' | b'1') {
             *theirs.entry((price, leaves)).or_default() += 1;
         }

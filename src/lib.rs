@@ -25,6 +25,7 @@
 pub mod clock;
 pub mod codec;
 pub mod config;
+pub mod demo;
 pub mod dictionary;
 pub mod engine;
 pub mod journal;

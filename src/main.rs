@@ -64,6 +64,20 @@ enum Command {
         /// The file to read; `-` or nothing reads stdin.
         file: Option<PathBuf>,
     },
+    /// The main job on embedded defaults: the venue simulator and the engine
+    /// in one process over loopback, a strategy trading against it, a
+    /// progress line, and the order-to-ack latency report.
+    Demo {
+        /// Orders measured.
+        #[arg(long, default_value_t = 20_000)]
+        orders: u64,
+        /// Orders sent first and not measured.
+        #[arg(long, default_value_t = 2_000)]
+        warmup: u64,
+        /// Back off when idle instead of busy-spinning the two threads.
+        #[arg(long)]
+        no_spin: bool,
+    },
     /// Run every session of a config file until SIGINT or SIGTERM.
     ///
     /// On the signal, each logged-on session sends Logout and waits for the
@@ -111,6 +125,11 @@ fn main() -> ExitCode {
         Command::Decode { dictionary, file } => decode(dictionary.as_deref(), file.as_deref()),
         Command::Journal { command } => cli_journal::run(command),
         Command::Run { config } => run(&config, false),
+        Command::Demo {
+            orders,
+            warmup,
+            no_spin,
+        } => demo(orders, warmup, !no_spin),
         Command::Venue { config } => run(&config, true),
     };
     match result {
@@ -120,6 +139,42 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn demo(orders: u64, warmup: u64, spin: bool) -> Result<ExitCode, String> {
+    if orders == 0 {
+        return Err("demo: --orders: must be at least 1".into());
+    }
+    eprintln!(
+        "demo: venue and engine in one process over loopback; {warmup} warm-up orders, then {orders} measured ({})",
+        if spin { "busy-spinning" } else { "backing off when idle" }
+    );
+    let r = fixrail::demo::run(&fixrail::demo::DemoOptions {
+        orders,
+        warmup,
+        spin,
+    })?;
+    let h = &r.order_to_ack;
+    let us = |v: u64| v as f64 / 1000.0;
+    println!("order-to-ack round trip (strategy ring → risk → order → session → journal → socket → venue → socket → session → order → event ring):");
+    println!(
+        "  p50 {:.1} µs   p90 {:.1} µs   p99 {:.1} µs   p99.9 {:.1} µs   p99.99 {:.1} µs   max {:.1} µs",
+        us(h.value_at_quantile(0.5)),
+        us(h.value_at_quantile(0.9)),
+        us(h.value_at_quantile(0.99)),
+        us(h.value_at_quantile(0.999)),
+        us(h.value_at_quantile(0.9999)),
+        us(h.max())
+    );
+    println!(
+        "  {} orders measured in {:.2} s ({:.0} orders/s, one in flight), {} fills, {} rejects",
+        h.len(),
+        r.elapsed_ns as f64 / 1e9,
+        h.len() as f64 / (r.elapsed_ns.max(1) as f64 / 1e9),
+        r.fills,
+        r.rejects
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `fixrail run`, or with `venue` `fixrail venue`.

@@ -100,3 +100,22 @@ fn unknown_arguments_are_refused_with_usage() {
     assert_eq!(code, 2);
     assert!(err.contains("unexpected argument '--bogus'"), "{err}");
 }
+
+#[test]
+fn demo_trades_against_the_venue_and_reports_latency() {
+    // Backing off, so the test never spins the machine's two cores.
+    let (code, out, err) = fixrail(
+        &["demo", "--orders", "300", "--warmup", "30", "--no-spin"],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("order-to-ack round trip"), "{out}");
+    assert!(out.contains("p50 ") && out.contains("p99.99 "), "{out}");
+    assert!(
+        out.contains("300 orders measured") && out.contains("330 fills, 0 rejects"),
+        "{out}"
+    );
+    let (code, _, err) = fixrail(&["demo", "--orders", "0"], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("--orders: must be at least 1"), "{err}");
+}

@@ -1,0 +1,287 @@
+//! `fixrail demo`: the venue and the engine in one process over loopback, a
+//! strategy trading, a progress line, and an order-to-ack latency report.
+//!
+//! Everything is embedded: the config (a venue acceptor session and a
+//! trading initiator session in one engine), the journal in a temporary
+//! directory (removed at the end), the strategy ([`PingPong`]). The engine
+//! runs as an agent on one thread and the strategy on another, both pinned
+//! to cores 0 and 1 when the machine has them.
+
+use crate::clock::{MonoTime, MonotonicClock};
+use crate::engine::{engine_spec, Engine, EngineAgent};
+use crate::runtime::{Idle, Placement, Runtime, RuntimeConfig, ThreadPlacement};
+use crate::strategy::{
+    Command, Event, InstrumentId, OrdType, Price, Qty, Side, Strategy, StrategyAgent,
+    StrategyHandle, TimeInForce,
+};
+use hdrhistogram::Histogram;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Demo settings.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// Orders measured.
+    pub orders: u64,
+    /// Orders sent first and not measured.
+    pub warmup: u64,
+    /// Busy-spin both threads (lowest latency, two cores fully used) instead
+    /// of backing off when idle.
+    pub spin: bool,
+}
+
+/// What the demo measured.
+#[derive(Debug)]
+pub struct DemoReport {
+    /// Order-to-ack round trips (NewOrderSingle sent by the strategy →
+    /// its ExecutionReport New back in the strategy), nanoseconds.
+    pub order_to_ack: Histogram<u64>,
+    /// Fills seen.
+    pub fills: u64,
+    /// Rejects seen.
+    pub rejects: u64,
+    /// Wall time of the measured part, nanoseconds.
+    pub elapsed_ns: u64,
+}
+
+/// Shared between the strategy thread and the control thread (read only
+/// for progress; the histogram is handed over once, at the end).
+#[derive(Debug, Default)]
+struct Shared {
+    acks: AtomicU64,
+    fills: AtomicU64,
+    rejects: AtomicU64,
+    done: AtomicBool,
+    started_ns: AtomicU64,
+    finished_ns: AtomicU64,
+    result: Mutex<Option<Histogram<u64>>>,
+}
+
+/// Ping-pong: one order in flight; each order's ack is timed; buys and sells
+/// alternate at one price, so every pair trades.
+#[derive(Debug)]
+pub struct PingPong {
+    clock: MonotonicClock,
+    hist: Option<Histogram<u64>>,
+    instrument: InstrumentId,
+    price: Price,
+    qty: Qty,
+    total: u64,
+    warmup: u64,
+    next: u64,
+    sent_at: MonoTime,
+    in_flight: bool,
+    up: bool,
+    shared: Arc<Shared>,
+}
+
+impl Strategy for PingPong {
+    fn on_event(&mut self, e: &Event, _h: &mut StrategyHandle) {
+        match *e {
+            Event::SessionUp { .. } => self.up = true,
+            Event::SessionDown { .. } => self.up = false,
+            Event::Accepted { .. } => {
+                let rtt = self.clock.now().nanos_since(self.sent_at);
+                if self.next > self.warmup {
+                    if let Some(h) = self.hist.as_mut() {
+                        let _ = h.record(rtt.max(1));
+                    }
+                }
+                if self.next == self.warmup {
+                    self.shared
+                        .started_ns
+                        .store(self.clock.now().as_nanos(), Ordering::Relaxed);
+                }
+                self.in_flight = false;
+                self.shared.acks.fetch_add(1, Ordering::Relaxed);
+            }
+            Event::Fill { .. } => {
+                self.shared.fills.fetch_add(1, Ordering::Relaxed);
+            }
+            Event::Rejected { .. } => {
+                self.in_flight = false;
+                self.shared.rejects.fetch_add(1, Ordering::Relaxed);
+            }
+            _ => {}
+        }
+        if !self.in_flight && self.next >= self.total && self.hist.is_some() {
+            self.shared
+                .finished_ns
+                .store(self.clock.now().as_nanos(), Ordering::Relaxed);
+            *self.shared.result.lock().unwrap_or_else(|e| e.into_inner()) = self.hist.take();
+            self.shared.done.store(true, Ordering::Release);
+        }
+    }
+
+    fn on_tick(&mut self, _now_ns: u64, h: &mut StrategyHandle) -> usize {
+        if !self.up || self.in_flight || self.next >= self.total {
+            return 0;
+        }
+        let side = if self.next % 2 == 0 {
+            Side::Buy
+        } else {
+            Side::Sell
+        };
+        let cmd = Command::NewOrder {
+            tag: self.next,
+            instrument: self.instrument,
+            side,
+            ord_type: OrdType::Limit,
+            tif: TimeInForce::Day,
+            price: self.price,
+            qty: self.qty,
+        };
+        self.sent_at = self.clock.now();
+        if h.send(cmd).is_ok() {
+            self.in_flight = true;
+            self.next += 1;
+            1
+        } else {
+            0
+        }
+    }
+}
+
+const CONFIG: &str = r#"
+[engine]
+journal_dir = "journal"
+idle = "backoff"
+log_level = "warn"
+
+[risk]
+max_open_orders = 100
+order_rate_per_sec = 10000000
+order_burst = 1000000
+
+[[session]]
+name = "VENUE"
+role = "acceptor"
+sender_comp_id = "VENUE"
+target_comp_id = "DEMO"
+listen = "127.0.0.1:0"
+application = "venue"
+
+[[session]]
+name = "DEMO"
+role = "initiator"
+sender_comp_id = "DEMO"
+target_comp_id = "VENUE"
+connect = ["127.0.0.1:PORT"]
+
+[[instrument]]
+symbol = "EUR/USD"
+tick_size = "0.00001"
+lot_size = 1000
+reference_price = "1.08500"
+max_order_qty = 10_000_000
+"#;
+
+/// Runs the demo: returns the report (and prints progress to stderr).
+pub fn run(opts: &DemoOptions) -> Result<DemoReport, String> {
+    let dir = std::env::temp_dir().join(format!("fixrail-demo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let result = run_in(&dir, opts);
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+fn run_in(dir: &std::path::Path, opts: &DemoOptions) -> Result<DemoReport, String> {
+    // A free port for the venue, then the same config names it for both.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| format!("no free loopback port: {e}"))?
+        .port();
+    let text = CONFIG
+        .replace("127.0.0.1:0", &format!("127.0.0.1:{port}"))
+        .replace("PORT", &port.to_string());
+    let path = dir.join("demo.toml");
+    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let cfg = crate::config::load(&path).map_err(|e| e.to_string())?;
+    let spec = engine_spec(&cfg)?;
+    let instrument = spec
+        .trading
+        .instruments
+        .iter()
+        .next()
+        .cloned()
+        .ok_or("demo config has no instrument")?;
+    let mut engine = Engine::new(spec, crate::clock::SystemClock).map_err(|e| e.to_string())?;
+    let handle = engine.attach_strategy("DEMO").map_err(|e| e.to_string())?;
+    let shared = Arc::new(Shared::default());
+    let strategy = PingPong {
+        clock: MonotonicClock::new(),
+        hist: Some(
+            Histogram::new_with_bounds(1, 10_000_000_000, 3)
+                .map_err(|e| format!("histogram: {e}"))?,
+        ),
+        instrument: instrument.id,
+        price: instrument.reference_price,
+        qty: instrument.lot_size,
+        total: opts.warmup + opts.orders,
+        warmup: opts.warmup,
+        next: 0,
+        sent_at: MonoTime::from_nanos(0),
+        in_flight: false,
+        up: false,
+        shared: Arc::clone(&shared),
+    };
+    let cores = core_affinity::get_core_ids().map(|c| c.len()).unwrap_or(0);
+    let idle = if opts.spin {
+        Idle::from(crate::config::IdleKind::BusySpin)
+    } else {
+        Idle::from(crate::config::IdleKind::Backoff)
+    };
+    let placement = if cores >= 2 {
+        Placement::Threads(vec![
+            ThreadPlacement::new(["engine"]).on_core(0),
+            ThreadPlacement::new(["pingpong"]).on_core(1),
+        ])
+    } else {
+        Placement::OneThread { core: None }
+    };
+    let rt = Runtime::new(RuntimeConfig::new(placement).named("demo").with_idle(idle))
+        .with(EngineAgent::new(engine))
+        .with(StrategyAgent::new("pingpong", strategy, handle))
+        .start()
+        .map_err(|e| e.to_string())?;
+    let stop = rt.stop_flag();
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register(sig, Arc::clone(&stop));
+    }
+    let total = opts.warmup + opts.orders;
+    let mut waited_ms = 0u64;
+    while !shared.done.load(Ordering::Acquire) && !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        waited_ms += 100;
+        let acks = shared.acks.load(Ordering::Relaxed);
+        if waited_ms % 1000 == 0 {
+            eprintln!(
+                "demo: {acks}/{total} orders acknowledged, {} fills, {} rejects",
+                shared.fills.load(Ordering::Relaxed),
+                shared.rejects.load(Ordering::Relaxed)
+            );
+        }
+        if waited_ms > 10_000 && acks == 0 {
+            rt.stop();
+            let _ = rt.join();
+            return Err("the trading session never logged on to the venue".into());
+        }
+    }
+    rt.shutdown().map_err(|e| e.to_string())?;
+    let hist = shared
+        .result
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+        .ok_or("stopped before the run finished")?;
+    Ok(DemoReport {
+        order_to_ack: hist,
+        fills: shared.fills.load(Ordering::Relaxed),
+        rejects: shared.rejects.load(Ordering::Relaxed),
+        elapsed_ns: shared
+            .finished_ns
+            .load(Ordering::Relaxed)
+            .saturating_sub(shared.started_ns.load(Ordering::Relaxed)),
+    })
+}

@@ -28,11 +28,29 @@ pub struct DemoOptions {
     /// Busy-spin both threads (lowest latency, two cores fully used) instead
     /// of backing off when idle.
     pub spin: bool,
+    /// Open loop at this many orders per second (latency measured from each
+    /// order's scheduled time, so a stall is not hidden: coordinated
+    /// omission corrected); `None`: ping-pong, one order in flight.
+    pub rate: Option<u64>,
+    /// Also measure QuickFIX C++ against the same venue (embedded setup only).
+    pub quickfix: Option<QuickFixRun>,
+}
+
+/// A QuickFIX C++ initiator (tools/qfbench) run against the same venue,
+/// in the same process run, after fixrail's measurement.
+#[derive(Debug, Clone)]
+pub struct QuickFixRun {
+    /// The built `qfbench` binary.
+    pub binary: std::path::PathBuf,
+    /// FIX 4.4 data dictionary for it.
+    pub dictionary: std::path::PathBuf,
 }
 
 /// What the demo measured.
 #[derive(Debug)]
 pub struct DemoReport {
+    /// QuickFIX's round trips (ns), when it ran.
+    pub quickfix: Option<Histogram<u64>>,
     /// Order-to-ack round trips (NewOrderSingle sent by the strategy →
     /// its ExecutionReport New back in the strategy), nanoseconds.
     pub order_to_ack: Histogram<u64>,
@@ -57,12 +75,24 @@ struct Shared {
     result: Mutex<Option<Histogram<u64>>>,
 }
 
-/// Ping-pong: one order in flight; each order's ack is timed; buys and sells
-/// alternate at one price, so every pair trades.
+/// The latency strategy. Ping-pong: one order in flight, each timed from
+/// its send to its ack. Open loop: orders sent on a fixed schedule, each
+/// timed from its *scheduled* time to its ack. Buys and sells alternate at
+/// one price, so every pair trades.
 #[derive(Debug)]
 pub struct PingPong {
     clock: MonotonicClock,
     hist: Option<Histogram<u64>>,
+    /// Open loop: nanoseconds between orders (0: ping-pong).
+    interval_ns: u64,
+    /// Open loop: the next order's scheduled time.
+    next_at: u64,
+    /// Scheduled times of orders sent, waiting for their OrderSent (FIFO).
+    sched: std::collections::VecDeque<u64>,
+    /// Scheduled time by order slot, between OrderSent and the ack.
+    by_slot: Vec<u64>,
+    /// Orders sent and not yet acknowledged or rejected.
+    outstanding: u64,
     instrument: InstrumentId,
     price: Price,
     qty: Qty,
@@ -80,8 +110,24 @@ impl Strategy for PingPong {
         match *e {
             Event::SessionUp { .. } => self.up = true,
             Event::SessionDown { .. } => self.up = false,
-            Event::Accepted { .. } => {
-                let rtt = self.clock.now().nanos_since(self.sent_at);
+            Event::OrderSent { order, .. } => {
+                if let Some(t) = self.sched.pop_front() {
+                    if let Some(slot) = self.by_slot.get_mut(order.slot as usize) {
+                        *slot = t;
+                    }
+                }
+            }
+            Event::Accepted { order } => {
+                let start = if self.interval_ns == 0 {
+                    self.sent_at.as_nanos()
+                } else {
+                    self.by_slot
+                        .get(order.slot as usize)
+                        .copied()
+                        .unwrap_or_else(|| self.sent_at.as_nanos())
+                };
+                let rtt = self.clock.now().as_nanos().saturating_sub(start);
+                self.outstanding = self.outstanding.saturating_sub(1);
                 if self.next > self.warmup {
                     if let Some(h) = self.hist.as_mut() {
                         let _ = h.record(rtt.max(1));
@@ -98,13 +144,21 @@ impl Strategy for PingPong {
             Event::Fill { .. } => {
                 self.shared.fills.fetch_add(1, Ordering::Relaxed);
             }
-            Event::Rejected { .. } => {
+            Event::Rejected { order, .. } => {
+                if order.is_none() {
+                    self.sched.pop_front();
+                }
+                self.outstanding = self.outstanding.saturating_sub(1);
                 self.in_flight = false;
                 self.shared.rejects.fetch_add(1, Ordering::Relaxed);
             }
             _ => {}
         }
-        if !self.in_flight && self.next >= self.total && self.hist.is_some() {
+        if !self.in_flight
+            && self.outstanding == 0
+            && self.next >= self.total
+            && self.hist.is_some()
+        {
             self.shared
                 .finished_ns
                 .store(self.clock.now().as_nanos(), Ordering::Relaxed);
@@ -114,7 +168,13 @@ impl Strategy for PingPong {
     }
 
     fn on_tick(&mut self, _now_ns: u64, h: &mut StrategyHandle) -> usize {
-        if !self.up || self.in_flight || self.next >= self.total {
+        if !self.up || self.next >= self.total {
+            return 0;
+        }
+        if self.interval_ns > 0 {
+            return self.open_loop(h);
+        }
+        if self.in_flight {
             return 0;
         }
         let side = if self.next % 2 == 0 {
@@ -133,12 +193,52 @@ impl Strategy for PingPong {
         };
         self.sent_at = self.clock.now();
         if h.send(cmd).is_ok() {
+            self.sched.push_back(self.sent_at.as_nanos());
             self.in_flight = true;
+            self.outstanding += 1;
             self.next += 1;
             1
         } else {
             0
         }
+    }
+}
+
+impl PingPong {
+    fn order(&self) -> Command {
+        Command::NewOrder {
+            tag: self.next,
+            instrument: self.instrument,
+            side: if self.next % 2 == 0 { Side::Buy } else { Side::Sell },
+            ord_type: OrdType::Limit,
+            tif: TimeInForce::Day,
+            price: self.price,
+            qty: self.qty,
+        }
+    }
+
+    /// Sends every order whose scheduled time has come (none is skipped:
+    /// late orders go out at once and their lateness is measured).
+    fn open_loop(&mut self, h: &mut StrategyHandle) -> usize {
+        let now = self.clock.now().as_nanos();
+        if self.next_at == 0 {
+            self.next_at = now;
+        }
+        let mut sent = 0;
+        while self.next < self.total && now >= self.next_at && self.sched.len() < self.sched.capacity() {
+            if h.send(self.order()).is_err() {
+                break;
+            }
+            if self.next == self.warmup {
+                self.shared.started_ns.store(now, Ordering::Relaxed);
+            }
+            self.sched.push_back(self.next_at);
+            self.next_at += self.interval_ns;
+            self.outstanding += 1;
+            self.next += 1;
+            sent += 1;
+        }
+        sent
     }
 }
 
@@ -158,6 +258,14 @@ name = "VENUE"
 role = "acceptor"
 sender_comp_id = "VENUE"
 target_comp_id = "DEMO"
+listen = "127.0.0.1:0"
+application = "venue"
+
+[[session]]
+name = "QFBENCH"
+role = "acceptor"
+sender_comp_id = "VENUE"
+target_comp_id = "QFBENCH"
 listen = "127.0.0.1:0"
 application = "venue"
 
@@ -197,7 +305,20 @@ fn run_in(dir: &std::path::Path, opts: &DemoOptions) -> Result<DemoReport, Strin
         .replace("PORT", &port.to_string());
     let path = dir.join("demo.toml");
     std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
-    let cfg = crate::config::load(&path).map_err(|e| e.to_string())?;
+    run_with_config(&path, "DEMO", opts, Some((port, dir)))
+}
+
+/// Measures order-to-ack on session `session` of the config at `path`
+/// (an initiator to any acceptor: `fixrail venue`, a QuickFIX acceptor, the
+/// embedded venue). `embedded` is the embedded venue's port and a scratch
+/// directory, for the QuickFIX comparison.
+pub fn run_with_config(
+    path: &std::path::Path,
+    session: &str,
+    opts: &DemoOptions,
+    embedded: Option<(u16, &std::path::Path)>,
+) -> Result<DemoReport, String> {
+    let cfg = crate::config::load(path).map_err(|e| e.to_string())?;
     let spec = engine_spec(&cfg)?;
     let instrument = spec
         .trading
@@ -221,6 +342,11 @@ fn run_in(dir: &std::path::Path, opts: &DemoOptions) -> Result<DemoReport, Strin
         total: opts.warmup + opts.orders,
         warmup: opts.warmup,
         next: 0,
+        interval_ns: opts.rate.map(|r| 1_000_000_000 / r.max(1)).unwrap_or(0),
+        next_at: 0,
+        sched: std::collections::VecDeque::with_capacity(4096),
+        by_slot: vec![0; 1 << 16],
+        outstanding: 0,
         sent_at: MonoTime::from_nanos(0),
         in_flight: false,
         up: false,
@@ -268,6 +394,13 @@ fn run_in(dir: &std::path::Path, opts: &DemoOptions) -> Result<DemoReport, Strin
             return Err("the trading session never logged on to the venue".into());
         }
     }
+    // QuickFIX against the same venue, while it still runs.
+    let quickfix = match (&opts.quickfix, embedded) {
+        (Some(q), Some((port, dir))) if !stop.load(Ordering::Relaxed) => {
+            Some(run_quickfix(q, port, dir, opts)?)
+        }
+        _ => None,
+    };
     rt.shutdown().map_err(|e| e.to_string())?;
     let hist = shared
         .result
@@ -276,6 +409,7 @@ fn run_in(dir: &std::path::Path, opts: &DemoOptions) -> Result<DemoReport, Strin
         .take()
         .ok_or("stopped before the run finished")?;
     Ok(DemoReport {
+        quickfix,
         order_to_ack: hist,
         fills: shared.fills.load(Ordering::Relaxed),
         rejects: shared.rejects.load(Ordering::Relaxed),
@@ -284,4 +418,37 @@ fn run_in(dir: &std::path::Path, opts: &DemoOptions) -> Result<DemoReport, Strin
             .load(Ordering::Relaxed)
             .saturating_sub(shared.started_ns.load(Ordering::Relaxed)),
     })
+}
+
+fn run_quickfix(
+    q: &QuickFixRun,
+    port: u16,
+    dir: &std::path::Path,
+    opts: &DemoOptions,
+) -> Result<Histogram<u64>, String> {
+    let out = dir.join("qfbench.txt");
+    eprintln!("bench: QuickFIX C++ initiator, {} orders, same venue", opts.orders);
+    let status = std::process::Command::new(&q.binary)
+        .args(["--port", &port.to_string(), "--sender", "QFBENCH", "--target", "VENUE"])
+        .arg("--dir")
+        .arg(dir.join("qfbench"))
+        .arg("--dict")
+        .arg(&q.dictionary)
+        .args(["--orders", &opts.orders.to_string(), "--warmup", &opts.warmup.to_string()])
+        .arg("--out")
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .map_err(|e| format!("{}: {e}", q.binary.display()))?;
+    if !status.success() {
+        return Err(format!("{} failed: {status}", q.binary.display()));
+    }
+    let text = std::fs::read_to_string(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let mut h = Histogram::new_with_bounds(1, 10_000_000_000, 3).map_err(|e| e.to_string())?;
+    for line in text.lines() {
+        if let Ok(v) = line.trim().parse::<u64>() {
+            let _ = h.record(v.max(1));
+        }
+    }
+    Ok(h)
 }

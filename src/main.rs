@@ -153,6 +153,8 @@ fn demo(orders: u64, warmup: u64, spin: bool) -> Result<ExitCode, String> {
         orders,
         warmup,
         spin,
+        rate: None,
+        quickfix: None,
     })?;
     let h = &r.order_to_ack;
     let us = |v: u64| v as f64 / 1000.0;

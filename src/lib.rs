@@ -19,6 +19,8 @@
 //! - [`clock`]: the one place that reads a clock.
 //! - [`runtime`]: the thread-per-core runtime (agents, idle strategies,
 //!   placement on pinned threads, shutdown, control channels).
+//! - [`harness`]: the latency harness's building blocks: the loopback TCP
+//!   floor, HDR percentile reports, `.hgrm` files and SVG plots.
 
 #![deny(unsafe_code)]
 
@@ -27,6 +29,7 @@ pub mod codec;
 pub mod config;
 pub mod dictionary;
 pub mod engine;
+pub mod harness;
 pub mod journal;
 pub mod net;
 pub mod order;

@@ -19,6 +19,8 @@
 //! - [`clock`]: the one place that reads a clock.
 //! - [`runtime`]: the thread-per-core runtime (agents, idle strategies,
 //!   placement on pinned threads, shutdown, control channels).
+//! - [`harness`]: the latency harness's building blocks: the loopback TCP
+//!   floor, HDR percentile reports, `.hgrm` files and SVG plots.
 
 #![deny(unsafe_code)]
 
@@ -28,6 +30,7 @@ pub mod config;
 pub mod demo;
 pub mod dictionary;
 pub mod engine;
+pub mod harness;
 pub mod journal;
 pub mod net;
 pub mod order;

@@ -209,7 +209,11 @@ impl PingPong {
         Command::NewOrder {
             tag: self.next,
             instrument: self.instrument,
-            side: if self.next % 2 == 0 { Side::Buy } else { Side::Sell },
+            side: if self.next % 2 == 0 {
+                Side::Buy
+            } else {
+                Side::Sell
+            },
             ord_type: OrdType::Limit,
             tif: TimeInForce::Day,
             price: self.price,
@@ -225,7 +229,10 @@ impl PingPong {
             self.next_at = now;
         }
         let mut sent = 0;
-        while self.next < self.total && now >= self.next_at && self.sched.len() < self.sched.capacity() {
+        while self.next < self.total
+            && now >= self.next_at
+            && self.sched.len() < self.sched.capacity()
+        {
             if h.send(self.order()).is_err() {
                 break;
             }
@@ -328,7 +335,7 @@ pub fn run_with_config(
         .cloned()
         .ok_or("demo config has no instrument")?;
     let mut engine = Engine::new(spec, crate::clock::SystemClock).map_err(|e| e.to_string())?;
-    let handle = engine.attach_strategy("DEMO").map_err(|e| e.to_string())?;
+    let handle = engine.attach_strategy(session).map_err(|e| e.to_string())?;
     let shared = Arc::new(Shared::default());
     let strategy = PingPong {
         clock: MonotonicClock::new(),
@@ -427,14 +434,29 @@ fn run_quickfix(
     opts: &DemoOptions,
 ) -> Result<Histogram<u64>, String> {
     let out = dir.join("qfbench.txt");
-    eprintln!("bench: QuickFIX C++ initiator, {} orders, same venue", opts.orders);
+    eprintln!(
+        "bench: QuickFIX C++ initiator, {} orders, same venue",
+        opts.orders
+    );
     let status = std::process::Command::new(&q.binary)
-        .args(["--port", &port.to_string(), "--sender", "QFBENCH", "--target", "VENUE"])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--sender",
+            "QFBENCH",
+            "--target",
+            "VENUE",
+        ])
         .arg("--dir")
         .arg(dir.join("qfbench"))
         .arg("--dict")
         .arg(&q.dictionary)
-        .args(["--orders", &opts.orders.to_string(), "--warmup", &opts.warmup.to_string()])
+        .args([
+            "--orders",
+            &opts.orders.to_string(),
+            "--warmup",
+            &opts.warmup.to_string(),
+        ])
         .arg("--out")
         .arg(&out)
         .stdout(std::process::Stdio::null())

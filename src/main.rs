@@ -78,6 +78,42 @@ enum Command {
         #[arg(long)]
         no_spin: bool,
     },
+    /// The latency harness: order-to-ack round trips of the real order path,
+    /// ping-pong or open loop at a fixed rate (coordinated omission
+    /// corrected), with HDR percentiles, .hgrm files and a plot.
+    ///
+    /// Without --config it runs against the embedded venue (as `demo`);
+    /// with --config and --session, against any acceptor that session
+    /// connects to (`fixrail venue`, a QuickFIX acceptor). --compare adds,
+    /// in the same run, a raw busy-polled TCP ping-pong (the floor) and a
+    /// QuickFIX C++ initiator against the same embedded venue, and prints a
+    /// machine-readable RESULT line.
+    Bench {
+        /// A config with an initiator session to measure.
+        #[arg(long, value_name = "FILE", requires = "session")]
+        config: Option<PathBuf>,
+        /// The initiator session of --config.
+        #[arg(long, value_name = "NAME")]
+        session: Option<String>,
+        /// Orders measured.
+        #[arg(long, default_value_t = 20_000)]
+        orders: u64,
+        /// Orders sent first and not measured.
+        #[arg(long, default_value_t = 2_000)]
+        warmup: u64,
+        /// Open loop at this many orders per second (default: ping-pong).
+        #[arg(long, value_name = "R")]
+        rate: Option<u64>,
+        /// Write .hgrm files, latency.svg and run.md here.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Measure the floor and QuickFIX C++ in the same run.
+        #[arg(long)]
+        compare: bool,
+        /// Back off when idle instead of busy-spinning.
+        #[arg(long)]
+        no_spin: bool,
+    },
     /// Run every session of a config file until SIGINT or SIGTERM.
     ///
     /// On the signal, each logged-on session sends Logout and waits for the
@@ -130,6 +166,25 @@ fn main() -> ExitCode {
             warmup,
             no_spin,
         } => demo(orders, warmup, !no_spin),
+        Command::Bench {
+            config,
+            session,
+            orders,
+            warmup,
+            rate,
+            out,
+            compare,
+            no_spin,
+        } => bench(BenchArgs {
+            config,
+            session,
+            orders,
+            warmup,
+            rate,
+            out,
+            compare,
+            spin: !no_spin,
+        }),
         Command::Venue { config } => run(&config, true),
     };
     match result {
@@ -176,6 +231,149 @@ fn demo(orders: u64, warmup: u64, spin: bool) -> Result<ExitCode, String> {
         r.fills,
         r.rejects
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+struct BenchArgs {
+    config: Option<PathBuf>,
+    session: Option<String>,
+    orders: u64,
+    warmup: u64,
+    rate: Option<u64>,
+    out: Option<PathBuf>,
+    compare: bool,
+    spin: bool,
+}
+
+fn bench(a: BenchArgs) -> Result<ExitCode, String> {
+    use fixrail::harness::report::{write_hgrm, write_svg_plot, Percentiles};
+    if a.orders == 0 {
+        return Err("bench: --orders: must be at least 1".into());
+    }
+    if a.rate == Some(0) {
+        return Err("bench: --rate: must be at least 1 order per second".into());
+    }
+    if a.compare && a.config.is_some() {
+        return Err("bench: --compare runs against the embedded venue; leave out --config".into());
+    }
+    if let Some(dir) = &a.out {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    // The floor first, alone on the machine: two threads busy-polling a
+    // loopback TCP socket with a NewOrderSingle-sized message.
+    let floor = if a.compare {
+        eprintln!("bench: floor: raw busy-polled TCP ping-pong, 200-byte messages");
+        Some(
+            fixrail::harness::floor::tcp_floor(200, a.orders as usize, a.warmup as usize)
+                .map_err(|e| format!("floor: {e}"))?,
+        )
+    } else {
+        None
+    };
+    let quickfix = if a.compare {
+        let bin = PathBuf::from("target/qfbench");
+        let status = std::process::Command::new("bash")
+            .arg("tools/qfbench/build.sh")
+            .arg(&bin)
+            .status()
+            .map_err(|e| format!("tools/qfbench/build.sh: {e}"))?;
+        if !status.success() {
+            return Err("tools/qfbench/build.sh failed (libquickfix-dev installed?)".into());
+        }
+        Some(fixrail::demo::QuickFixRun {
+            binary: bin,
+            dictionary: PathBuf::from("config/dictionaries/FIX44.xml"),
+        })
+    } else {
+        None
+    };
+    let opts = fixrail::demo::DemoOptions {
+        orders: a.orders,
+        warmup: a.warmup,
+        spin: a.spin,
+        rate: a.rate,
+        quickfix,
+    };
+    eprintln!(
+        "bench: fixrail, {} orders after {} warm-up, {}",
+        a.orders,
+        a.warmup,
+        match a.rate {
+            Some(r) => format!("open loop at {r}/s"),
+            None => "ping-pong".into(),
+        }
+    );
+    let r = match (&a.config, &a.session) {
+        (Some(c), Some(s)) => fixrail::demo::run_with_config(c, s, &opts, None)?,
+        _ => fixrail::demo::run(&opts)?,
+    };
+    let us = |v: u64| v as f64 / 1000.0;
+    let line = |name: &str, h: &hdrhistogram::Histogram<u64>| {
+        let p = Percentiles::from_histogram(h);
+        println!(
+            "{name:<9} p50 {:>8.1}  p90 {:>8.1}  p99 {:>8.1}  p99.9 {:>8.1}  p99.99 {:>8.1}  max {:>9.1} µs  ({} samples)",
+            us(p.p50), us(p.p90), us(p.p99), us(p.p999), us(p.p9999), us(p.max), p.count
+        );
+        p
+    };
+    println!("order-to-ack round trip (µs):");
+    let fx = line("fixrail", &r.order_to_ack);
+    let fl = floor.as_ref().map(|h| line("floor", h));
+    let qf = r.quickfix.as_ref().map(|h| line("quickfix", h));
+    if let Some(f) = &fl {
+        println!(
+            "fixrail − floor: p50 +{:.1} µs, p99 +{:.1} µs",
+            us(fx.p50.saturating_sub(f.p50)),
+            us(fx.p99.saturating_sub(f.p99))
+        );
+    }
+    if let Some(q) = &qf {
+        println!(
+            "QuickFIX / fixrail: p50 {:.1}×, p99 {:.1}×",
+            q.p50 as f64 / fx.p50.max(1) as f64,
+            q.p99 as f64 / fx.p99.max(1) as f64
+        );
+    }
+    if let Some(dir) = &a.out {
+        let mut series: Vec<(&str, &hdrhistogram::Histogram<u64>)> =
+            vec![("fixrail", &r.order_to_ack)];
+        write_hgrm(&r.order_to_ack, &dir.join("fixrail.hgrm"), 1000.0)
+            .map_err(|e| e.to_string())?;
+        if let Some(h) = &floor {
+            write_hgrm(h, &dir.join("floor.hgrm"), 1000.0).map_err(|e| e.to_string())?;
+            series.push(("floor (raw TCP)", h));
+        }
+        if let Some(h) = &r.quickfix {
+            write_hgrm(h, &dir.join("quickfix.hgrm"), 1000.0).map_err(|e| e.to_string())?;
+            series.push(("QuickFIX C++", h));
+        }
+        write_svg_plot(&series, &dir.join("latency.svg")).map_err(|e| e.to_string())?;
+        eprintln!(
+            "bench: wrote .hgrm files and latency.svg to {}",
+            dir.display()
+        );
+    }
+    let mut result = format!(
+        "RESULT fixrail_p50_us={:.1} fixrail_p99_us={:.1}",
+        us(fx.p50),
+        us(fx.p99)
+    );
+    if let Some(f) = &fl {
+        result += &format!(
+            " floor_p50_us={:.1} floor_p99_us={:.1}",
+            us(f.p50),
+            us(f.p99)
+        );
+    }
+    if let Some(q) = &qf {
+        result += &format!(
+            " quickfix_p50_us={:.1} quickfix_p99_us={:.1}",
+            us(q.p50),
+            us(q.p99)
+        );
+    }
+    result += &format!(" orders={}", a.orders);
+    println!("{result}");
     Ok(ExitCode::SUCCESS)
 }
 

@@ -113,6 +113,11 @@ enum Command {
         /// Back off when idle instead of busy-spinning.
         #[arg(long)]
         no_spin: bool,
+        /// Instead of latency: inbound messages per second of one session
+        /// (frame, parse, validate, sequence, journal), N messages written
+        /// one per write() and then coalesced.
+        #[arg(long, value_name = "N", conflicts_with_all = ["config", "compare", "rate"])]
+        throughput: Option<u64>,
     },
     /// Run every session of a config file until SIGINT or SIGTERM.
     ///
@@ -167,6 +172,10 @@ fn main() -> ExitCode {
             no_spin,
         } => demo(orders, warmup, !no_spin),
         Command::Bench {
+            throughput: Some(n),
+            ..
+        } => throughput(n),
+        Command::Bench {
             config,
             session,
             orders,
@@ -175,6 +184,7 @@ fn main() -> ExitCode {
             out,
             compare,
             no_spin,
+            throughput: None,
         } => bench(BenchArgs {
             config,
             session,
@@ -231,6 +241,33 @@ fn demo(orders: u64, warmup: u64, spin: bool) -> Result<ExitCode, String> {
         r.fills,
         r.rejects
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn throughput(n: u64) -> Result<ExitCode, String> {
+    if n == 0 {
+        return Err("bench: --throughput: must be at least 1 message".into());
+    }
+    let dir = std::env::temp_dir().join(format!("fixrail-throughput-{}", std::process::id()));
+    for coalesce in [false, true] {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let r = fixrail::harness::throughput::inbound(&dir, n, coalesce);
+        let _ = std::fs::remove_dir_all(&dir);
+        let r = r?;
+        println!(
+            "inbound, {}: {} messages in {:.3} s = {:.0} messages/s ({:.0} bytes per write)",
+            if coalesce {
+                "coalesced writes"
+            } else {
+                "one write per message"
+            },
+            r.messages,
+            r.seconds,
+            r.per_second,
+            r.bytes_per_write
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

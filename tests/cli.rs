@@ -119,3 +119,18 @@ fn demo_trades_against_the_venue_and_reports_latency() {
     assert_eq!(code, 2);
     assert!(err.contains("--orders: must be at least 1"), "{err}");
 }
+
+#[test]
+fn bench_throughput_counts_every_inbound_message() {
+    // One busy thread (the engine) and a writing client: within the cores.
+    let (code, out, err) = fixrail(&["bench", "--throughput", "2000"], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("inbound, one write per message: 2000 messages in"),
+        "{out}"
+    );
+    assert!(
+        out.contains("inbound, coalesced writes: 2000 messages in"),
+        "{out}"
+    );
+}

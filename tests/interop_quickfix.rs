@@ -28,6 +28,14 @@ use std::time::{Duration, Instant};
 
 const N: usize = 10_000;
 
+/// The scenarios run one at a time: each starts two or three processes that
+/// trade at full speed, and this machine has two cores.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -261,6 +269,7 @@ fn assert_exactly_once(lines: &[(String, String, bool)], prefix: &str, n: usize)
 /// thirds and restarted. Every id must arrive exactly once as a new message,
 /// and the session must recover without a sequence reset.
 fn kill9_both_sides(fixrail_role: &str) {
+    let _serial = serial();
     let tmp = TempDir::new(&format!("interop-{fixrail_role}"));
     let fx_dir = tmp.path().join("fixrail");
     let qf_dir = tmp.path().join("qf");
@@ -332,8 +341,28 @@ fn kill9_both_sides(fixrail_role: &str) {
     let qf_killed_at = received(&qf_dir).len();
     let mut qf = start_qfpeer(&qf_dir, &qf_args);
 
-    let code = qf.wait_exit(Duration::from_secs(120));
-    assert_eq!(code, 0, "qfpeer failed; its output:\n{}", qf.log_text());
+    if let Err(e) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        qf.wait_exit(Duration::from_secs(120))
+    }))
+    .map(|code| assert_eq!(code, 0, "qfpeer failed; its output:\n{}", qf.log_text()))
+    {
+        // Everything needed to tell which side stalled.
+        let qf_events = std::fs::read_dir(qf_dir.join("log"))
+            .map(|d| {
+                d.flatten()
+                    .filter(|e| e.file_name().to_string_lossy().contains("event"))
+                    .map(|e| tail(&e.path(), 40))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .unwrap_or_default();
+        eprintln!(
+            "fixrail log:\n{}\nQuickFIX event log:\n{qf_events}\nids received: {}",
+            tail(&fx_dir.join("fixrail-2.log"), 60),
+            received(&qf_dir).len()
+        );
+        std::panic::resume_unwind(e);
+    }
     let (lines, dups) = assert_exactly_once(&received(&qf_dir), prefix, N);
     let log = fixrail.log_text();
     assert!(
@@ -430,6 +459,7 @@ fn count(haystack: &str, needle: &str) -> usize {
 
 #[test]
 fn lost_store_with_alert_policy_stops_and_alerts() {
+    let _serial = serial();
     let (_tmp, fx_dir, _qf_dir, port, mut qf) = lost_store_setup("interop-lost-alert");
     let fx = FixrailSide::new(&fx_dir, "alert", &initiator_session(port, "alert"));
     let mut fixrail = fx.start();
@@ -454,6 +484,7 @@ fn lost_store_with_alert_policy_stops_and_alerts() {
 
 #[test]
 fn lost_store_with_auto_policy_continues_at_the_expected_number() {
+    let _serial = serial();
     let (_tmp, fx_dir, qf_dir, port, mut qf) = lost_store_setup("interop-lost-auto");
     let fx = FixrailSide::new(&fx_dir, "auto", &initiator_session(port, "auto"));
     let mut fixrail = fx.start();

@@ -10,6 +10,9 @@
 //! order — and the count must not move. (The engine-wide proof through
 //! rings, session, journal and socket is `tests/no_alloc.rs`.)
 
+mod common;
+
+use common::alloc::allocations;
 use fixrail::codec::tags::*;
 use fixrail::codec::{Encoder, EncoderConfig, Header, MessageWriter, Parser, UtcTimestamp};
 use fixrail::order::{
@@ -21,60 +24,15 @@ use fixrail::strategy::{
     Command, Event, Instrument, InstrumentId, InstrumentTable, OrdType, OrderId, Price, Qty, Side,
     TimeInForce,
 };
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::sync::Arc;
 
 // ---------------------------------------------------------------------------
 // The counting allocator
 // ---------------------------------------------------------------------------
 
-thread_local! {
-    /// Allocations made by this thread (a const-initialised plain integer:
-    /// reading and bumping it never allocates).
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-struct CountingAllocator;
-
-fn count_one() {
-    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-}
-
-// SAFETY: every method forwards to `System` with the caller's arguments
-// unchanged, so `System`'s guarantees are this allocator's guarantees; the
-// counting touches only a thread-local integer and never allocates.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count_one();
-        // SAFETY: forwarded unchanged; the caller upholds `alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count_one();
-        // SAFETY: forwarded unchanged; the caller upholds `alloc_zeroed`'s contract.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count_one();
-        // SAFETY: forwarded unchanged; `ptr` came from this allocator, i.e. from `System`.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded unchanged; `ptr` came from this allocator, i.e. from `System`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
+/// Counts this thread's allocations (see `tests/common/alloc.rs`).
 #[global_allocator]
-static GLOBAL: CountingAllocator = CountingAllocator;
-
-fn allocations() -> u64 {
-    ALLOCATIONS.with(Cell::get)
-}
+static GLOBAL: common::alloc::CountingAllocator = common::alloc::CountingAllocator;
 
 /// The counter sees allocations, so a zero below means something.
 #[test]

@@ -8,13 +8,14 @@
 //! thread) is measured. This machine has 2 cores shared with others: every
 //! runtime here idles with `Backoff`, never busy-spins.
 
+mod common;
+
+use common::alloc::allocations;
 use fixrail::runtime::{
     control_channel, Agent, AgentPanic, AgentRunner, Backoff, BackoffPhase, BusySpin, Control,
     ControlClosed, ControlSendError, Idle, IdleKind, IdleStrategy, MonoTime, MonotonicClock, Phase,
     Placement, Runtime, RuntimeConfig, RuntimeError, SpinHint, ThreadPlacement, Yield,
 };
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -23,56 +24,9 @@ use std::time::Duration;
 // The counting allocator
 // ---------------------------------------------------------------------------
 
-thread_local! {
-    /// Allocations made by this thread. A const-initialised `Cell` of a
-    /// plain integer needs no lazy set-up or destructor, so bumping it never
-    /// allocates (which would recurse into the allocator).
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-/// Wraps the system allocator and counts this thread's allocations.
-struct CountingAllocator;
-
-fn count_one() {
-    // `try_with`: during thread teardown the slot may be gone; skip counting then.
-    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-}
-
-// SAFETY: every method forwards to `System` with the caller's arguments
-// unchanged, so `System`'s guarantees are this allocator's guarantees; the
-// counting touches only a thread-local integer and never allocates.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count_one();
-        // SAFETY: forwarded unchanged; the caller upholds `alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count_one();
-        // SAFETY: forwarded unchanged; the caller upholds `alloc_zeroed`'s contract.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count_one();
-        // SAFETY: forwarded unchanged; `ptr` came from this allocator, i.e. from `System`.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded unchanged; `ptr` came from this allocator, i.e. from `System`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
+/// Counts this thread's allocations (see `tests/common/alloc.rs`).
 #[global_allocator]
-static GLOBAL: CountingAllocator = CountingAllocator;
-
-/// Allocations made so far by the current thread.
-fn allocations() -> u64 {
-    ALLOCATIONS.with(Cell::get)
-}
+static GLOBAL: common::alloc::CountingAllocator = common::alloc::CountingAllocator;
 
 // ---------------------------------------------------------------------------
 // Helpers

@@ -1,6 +1,8 @@
 //! Test support shared by the integration tests (`mod common;`).
 #![allow(dead_code)] // each test binary uses a different part of it
 
+pub mod alloc;
+
 use std::path::{Path, PathBuf};
 
 /// A directory under the system temp dir, unique to this process and name,

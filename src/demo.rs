@@ -89,8 +89,9 @@ pub struct PingPong {
     next_at: u64,
     /// Scheduled times of orders sent, waiting for their OrderSent (FIFO).
     sched: std::collections::VecDeque<u64>,
-    /// Scheduled time by order slot, between OrderSent and the ack.
-    by_slot: Vec<u64>,
+    /// Scheduled time by order slot, between OrderSent and the ack, and
+    /// whether that order is measured (not a warm-up order).
+    by_slot: Vec<(u64, bool)>,
     /// Orders sent and not yet acknowledged or rejected.
     outstanding: u64,
     instrument: InstrumentId,
@@ -110,30 +111,30 @@ impl Strategy for PingPong {
         match *e {
             Event::SessionUp { .. } => self.up = true,
             Event::SessionDown { .. } => self.up = false,
-            Event::OrderSent { order, .. } => {
+            Event::OrderSent { order, tag } => {
                 if let Some(t) = self.sched.pop_front() {
                     if let Some(slot) = self.by_slot.get_mut(order.slot as usize) {
-                        *slot = t;
+                        *slot = (t, tag >= self.warmup);
                     }
                 }
             }
             Event::Accepted { order } => {
-                let start = if self.interval_ns == 0 {
-                    self.sent_at.as_nanos()
+                let (start, measured) = if self.interval_ns == 0 {
+                    (self.sent_at.as_nanos(), self.next > self.warmup)
                 } else {
                     self.by_slot
                         .get(order.slot as usize)
                         .copied()
-                        .unwrap_or_else(|| self.sent_at.as_nanos())
+                        .unwrap_or((self.sent_at.as_nanos(), false))
                 };
                 let rtt = self.clock.now().as_nanos().saturating_sub(start);
                 self.outstanding = self.outstanding.saturating_sub(1);
-                if self.next > self.warmup {
+                if measured {
                     if let Some(h) = self.hist.as_mut() {
                         let _ = h.record(rtt.max(1));
                     }
                 }
-                if self.next == self.warmup {
+                if self.interval_ns == 0 && self.next == self.warmup {
                     self.shared
                         .started_ns
                         .store(self.clock.now().as_nanos(), Ordering::Relaxed);
@@ -256,7 +257,7 @@ idle = "backoff"
 log_level = "warn"
 
 [risk]
-max_open_orders = 100
+max_open_orders = 10000
 order_rate_per_sec = 10000000
 order_burst = 1000000
 
@@ -352,7 +353,7 @@ pub fn run_with_config(
         interval_ns: opts.rate.map(|r| 1_000_000_000 / r.max(1)).unwrap_or(0),
         next_at: 0,
         sched: std::collections::VecDeque::with_capacity(4096),
-        by_slot: vec![0; 1 << 16],
+        by_slot: vec![(0, false); 1 << 16],
         outstanding: 0,
         sent_at: MonoTime::from_nanos(0),
         in_flight: false,

@@ -355,6 +355,9 @@ fn bench(a: BenchArgs) -> Result<ExitCode, String> {
     };
     println!("order-to-ack round trip (µs):");
     let fx = line("fixrail", &r.order_to_ack);
+    if r.rejects > 0 {
+        println!("fixrail: {} orders rejected (not timed)", r.rejects);
+    }
     let fl = floor.as_ref().map(|h| line("floor", h));
     let qf = r.quickfix.as_ref().map(|h| line("quickfix", h));
     if let Some(f) = &fl {

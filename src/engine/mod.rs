@@ -357,37 +357,16 @@ impl<C: Clock> Engine<C> {
     /// returns.
     pub fn run(&mut self, stop: &AtomicBool) -> Result<(), EngineError> {
         loop {
-            let now = self.inner.clock.now();
             if stop.load(Ordering::Relaxed) && self.inner.shutting_down.is_none() {
                 tracing::info!("shutdown requested: logging sessions out");
-                self.inner.begin_shutdown(&mut self.net, now);
+                self.begin_stop();
             }
-            if let Some(started) = self.inner.shutting_down {
-                let slots = &self.inner.slots;
-                let all_down = slots.iter().all(|s| s.conn.is_none());
-                let waited = now.unix_nanos() - started.unix_nanos();
-                let limit = slots
-                    .iter()
-                    .map(|s| s.session.config().logout_timeout_secs as i64)
-                    .max()
-                    .unwrap_or(2)
-                    * NANOS
-                    + NANOS / 2;
-                if all_down || waited > limit {
-                    break;
-                }
+            if self.is_stopped() {
+                tracing::info!("journal synced; stopped");
+                return Ok(());
             }
             self.turn()?;
         }
-        for i in 0..self.inner.slots.len() {
-            if let Some(c) = self.inner.slots[i].conn {
-                self.net.close(c);
-                self.inner.drop_conn(i, c, DisconnectReason::Shutdown);
-            }
-        }
-        self.inner.journal.sync()?;
-        tracing::info!("journal synced; stopped");
-        Ok(())
     }
 
     /// One turn of the loop: I/O (each event handled inside the transport's
@@ -516,7 +495,9 @@ impl<C: Clock> Engine<C> {
                     self.inner.drop_conn(i, c, DisconnectReason::Shutdown);
                 }
             }
-            let _ = self.inner.journal.sync();
+            if let Err(e) = self.inner.journal.sync() {
+                tracing::error!(error = %e, "journal sync at stop failed");
+            }
         }
         done
     }

@@ -196,6 +196,10 @@ struct Inner<C: Clock> {
     /// Accepted connections without a Logon yet, and since when.
     pending: Vec<(ConnId, UtcTimestamp)>,
     trading: TradingSpec,
+    /// This duty cycle's clock reading: read once per turn (and once more
+    /// when the poll delivered events), passed down to everything the turn
+    /// does, as the design's duty-cycle rule says.
+    now: UtcTimestamp,
 }
 
 const NANOS: i64 = 1_000_000_000;
@@ -339,6 +343,7 @@ impl<C: Clock> Engine<C> {
                 shutting_down: None,
                 pending: Vec::with_capacity(connections_max),
                 trading: spec.trading,
+                now,
             },
         })
     }
@@ -377,9 +382,17 @@ impl<C: Clock> Engine<C> {
             Idle::BusySpin => Duration::ZERO,
             Idle::Backoff => Duration::from_millis(1),
         };
+        self.inner.now = self.inner.clock.now();
         let inner = &mut self.inner;
-        self.net
-            .poll(Some(timeout), |net, ev| inner.on_net_event(net, ev))?;
+        let mut first = true;
+        self.net.poll(Some(timeout), |net, ev| {
+            if first {
+                // The poll may have waited: a fresh reading for its events.
+                inner.now = inner.clock.now();
+                first = false;
+            }
+            inner.on_net_event(net, ev)
+        })?;
         self.inner.poll_apps(&mut self.net);
         self.inner.send_queued(&mut self.net);
         self.inner.timers(&mut self.net);
@@ -391,6 +404,7 @@ impl<C: Clock> Engine<C> {
     /// applications and the timers. Returns the work done (events handled
     /// plus application work), 0 when idle.
     pub fn do_work(&mut self) -> Result<usize, EngineError> {
+        self.inner.now = self.inner.clock.now();
         let inner = &mut self.inner;
         let events = self
             .net
@@ -465,7 +479,8 @@ impl<C: Clock> Engine<C> {
     /// Starts the graceful stop: every logged-on session sends Logout.
     /// Call [`Engine::do_work`] until [`Engine::is_stopped`].
     pub fn begin_stop(&mut self) {
-        let now = self.inner.clock.now();
+        self.inner.now = self.inner.clock.now();
+        let now = self.inner.now;
         if self.inner.shutting_down.is_none() {
             self.inner.begin_shutdown(&mut self.net, now);
         }
@@ -478,6 +493,7 @@ impl<C: Clock> Engine<C> {
             return false;
         };
         let now = self.inner.clock.now();
+        self.inner.now = now;
         let slots = &self.inner.slots;
         let all_down = slots.iter().all(|s| s.conn.is_none());
         let limit = slots
@@ -546,7 +562,7 @@ impl<C: Clock> Inner<C> {
     }
 
     fn on_net_event(&mut self, net: &mut Net, ev: NetEvent) {
-        let now = self.clock.now();
+        let now = self.now;
         match ev {
             NetEvent::Accepted { conn, peer, .. } => {
                 if self.shutting_down.is_some() {
@@ -725,7 +741,7 @@ impl<C: Clock> Inner<C> {
 
     /// Writes the outbox to session `i`'s connection and handles its events.
     fn flush(&mut self, net: &mut Net, i: usize) {
-        let now = self.clock.now();
+        let now = self.now;
         let slot = &mut self.slots[i];
         let name = slot.session.config().name.as_str();
         if let Some(c) = slot.conn {
@@ -764,7 +780,7 @@ impl<C: Clock> Inner<C> {
 
     /// Detaches the connection from its session and tells the session.
     fn drop_conn(&mut self, i: usize, c: ConnId, reason: DisconnectReason) {
-        let now = self.clock.now();
+        let now = self.now;
         let slot = &mut self.slots[i];
         if slot.conn != Some(c) {
             return;
@@ -802,7 +818,7 @@ impl<C: Clock> Inner<C> {
 
     /// Every application's duty cycle (strategy rings, its own timers).
     fn poll_apps(&mut self, net: &mut Net) -> usize {
-        let now = self.clock.now();
+        let now = self.now;
         let mut work = 0;
         for i in 0..self.slots.len() {
             let slot = &mut self.slots[i];
@@ -822,7 +838,7 @@ impl<C: Clock> Inner<C> {
     /// it ([`Application::has_queued`]: a venue's fills for orders resting
     /// on one session, caused by another's order).
     fn send_queued(&mut self, net: &mut Net) {
-        let now = self.clock.now();
+        let now = self.now;
         for i in 0..self.slots.len() {
             let slot = &mut self.slots[i];
             if slot.conn.is_none()
@@ -840,7 +856,7 @@ impl<C: Clock> Inner<C> {
     }
 
     fn timers(&mut self, net: &mut Net) {
-        let now = self.clock.now();
+        let now = self.now;
         // Accepted connections that never sent a Logon: closed after the
         // longest logon timeout of the sessions.
         let limit = self

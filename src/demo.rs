@@ -9,6 +9,7 @@
 
 use crate::clock::{MonoTime, MonotonicClock};
 use crate::engine::{engine_spec, Engine, EngineAgent};
+use crate::harness::stages::{StageKind, Stamp};
 use crate::runtime::{Idle, Placement, Runtime, RuntimeConfig, ThreadPlacement};
 use crate::strategy::{
     Command, Event, InstrumentId, OrdType, Price, Qty, Side, Strategy, StrategyAgent,
@@ -49,6 +50,11 @@ pub struct QuickFixRun {
 /// What the demo measured.
 #[derive(Debug)]
 pub struct DemoReport {
+    /// Strategy pushes the NewOrder → the engine calls `write()` with it.
+    pub ring_to_write: Histogram<u64>,
+    /// The engine's `read()` returns the ExecutionReport New → the strategy
+    /// pops the acknowledgement.
+    pub read_to_ring: Histogram<u64>,
     /// QuickFIX's round trips (ns), when it ran.
     pub quickfix: Option<Histogram<u64>>,
     /// Order-to-ack round trips (NewOrderSingle sent by the strategy →
@@ -94,6 +100,8 @@ pub struct PingPong {
     by_slot: Vec<(u64, bool)>,
     /// Orders sent and not yet acknowledged or rejected.
     outstanding: u64,
+    /// Send and ack stamps for the stage latencies.
+    probe: crate::harness::stages::StageProbe,
     instrument: InstrumentId,
     price: Price,
     qty: Qty,
@@ -119,6 +127,7 @@ impl Strategy for PingPong {
                 }
             }
             Event::Accepted { order } => {
+                self.probe.stamp(StageKind::Ack);
                 let (start, measured) = if self.interval_ns == 0 {
                     (self.sent_at.as_nanos(), self.next > self.warmup)
                 } else {
@@ -193,6 +202,8 @@ impl Strategy for PingPong {
             qty: self.qty,
         };
         self.sent_at = self.clock.now();
+        self.probe
+            .stamp_at(StageKind::Send, self.sent_at.as_nanos());
         if h.send(cmd).is_ok() {
             self.sched.push_back(self.sent_at.as_nanos());
             self.in_flight = true;
@@ -336,6 +347,10 @@ pub fn run_with_config(
         .cloned()
         .ok_or("demo config has no instrument")?;
     let mut engine = Engine::new(spec, crate::clock::SystemClock).map_err(|e| e.to_string())?;
+    let (engine_probe, mut engine_stamps) = crate::harness::stages::probe(1 << 16);
+    let (strategy_probe, mut strategy_stamps) = crate::harness::stages::probe(1 << 16);
+    engine.set_stage_probe(session, engine_probe);
+    let mut stages = Stages::new(opts.warmup)?;
     let handle = engine.attach_strategy(session).map_err(|e| e.to_string())?;
     let shared = Arc::new(Shared::default());
     let strategy = PingPong {
@@ -355,6 +370,7 @@ pub fn run_with_config(
         sched: std::collections::VecDeque::with_capacity(4096),
         by_slot: vec![(0, false); 1 << 16],
         outstanding: 0,
+        probe: strategy_probe,
         sent_at: MonoTime::from_nanos(0),
         in_flight: false,
         up: false,
@@ -388,6 +404,7 @@ pub fn run_with_config(
     while !shared.done.load(Ordering::Acquire) && !stop.load(Ordering::Relaxed) {
         std::thread::sleep(std::time::Duration::from_millis(100));
         waited_ms += 100;
+        stages.drain(&mut engine_stamps, &mut strategy_stamps);
         let acks = shared.acks.load(Ordering::Relaxed);
         if waited_ms % 1000 == 0 {
             eprintln!(
@@ -410,6 +427,7 @@ pub fn run_with_config(
         _ => None,
     };
     rt.shutdown().map_err(|e| e.to_string())?;
+    stages.drain(&mut engine_stamps, &mut strategy_stamps);
     let hist = shared
         .result
         .lock()
@@ -417,6 +435,8 @@ pub fn run_with_config(
         .take()
         .ok_or("stopped before the run finished")?;
     Ok(DemoReport {
+        ring_to_write: stages.ring_to_write,
+        read_to_ring: stages.read_to_ring,
         quickfix,
         order_to_ack: hist,
         fills: shared.fills.load(Ordering::Relaxed),
@@ -474,4 +494,63 @@ fn run_quickfix(
         }
     }
     Ok(h)
+}
+
+/// Pairs the stamps, in order, on the control thread.
+struct Stages {
+    warmup: u64,
+    sends: std::collections::VecDeque<u64>,
+    writes: std::collections::VecDeque<u64>,
+    reads: std::collections::VecDeque<u64>,
+    acks: std::collections::VecDeque<u64>,
+    out_pairs: u64,
+    in_pairs: u64,
+    ring_to_write: Histogram<u64>,
+    read_to_ring: Histogram<u64>,
+}
+
+impl Stages {
+    fn new(warmup: u64) -> Result<Stages, String> {
+        let h = || Histogram::new_with_bounds(1, 10_000_000_000, 3).map_err(|e| e.to_string());
+        Ok(Stages {
+            warmup,
+            sends: Default::default(),
+            writes: Default::default(),
+            reads: Default::default(),
+            acks: Default::default(),
+            out_pairs: 0,
+            in_pairs: 0,
+            ring_to_write: h()?,
+            read_to_ring: h()?,
+        })
+    }
+
+    fn drain(&mut self, engine: &mut rtrb::Consumer<Stamp>, strategy: &mut rtrb::Consumer<Stamp>) {
+        for ring in [engine, strategy] {
+            while let Ok(s) = ring.pop() {
+                match s.kind {
+                    StageKind::Send => self.sends.push_back(s.at),
+                    StageKind::Write => self.writes.push_back(s.at),
+                    StageKind::Read => self.reads.push_back(s.at),
+                    StageKind::Ack => self.acks.push_back(s.at),
+                }
+            }
+        }
+        while let (Some(&s), Some(&w)) = (self.sends.front(), self.writes.front()) {
+            self.sends.pop_front();
+            self.writes.pop_front();
+            self.out_pairs += 1;
+            if self.out_pairs > self.warmup {
+                let _ = self.ring_to_write.record(w.saturating_sub(s).max(1));
+            }
+        }
+        while let (Some(&r), Some(&a)) = (self.reads.front(), self.acks.front()) {
+            self.reads.pop_front();
+            self.acks.pop_front();
+            self.in_pairs += 1;
+            if self.in_pairs > self.warmup {
+                let _ = self.read_to_ring.record(a.saturating_sub(r).max(1));
+            }
+        }
+    }
 }

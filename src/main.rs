@@ -233,6 +233,7 @@ fn demo(orders: u64, warmup: u64, spin: bool) -> Result<ExitCode, String> {
         us(h.value_at_quantile(0.9999)),
         us(h.max())
     );
+    print_stages(&r);
     println!(
         "  {} orders measured in {:.2} s ({:.0} orders/s, one in flight), {} fills, {} rejects",
         h.len(),
@@ -269,6 +270,27 @@ fn throughput(n: u64) -> Result<ExitCode, String> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The engine's internal stage latencies, from the stage probes.
+fn print_stages(r: &fixrail::demo::DemoReport) {
+    let us = |v: u64| v as f64 / 1000.0;
+    for (name, h) in [
+        ("strategy ring → write()", &r.ring_to_write),
+        ("read() → event ring", &r.read_to_ring),
+    ] {
+        if h.is_empty() {
+            continue;
+        }
+        println!(
+            "  stage {name}: p50 {:.2} µs  p99 {:.2} µs  p99.9 {:.2} µs  max {:.1} µs  ({} samples)",
+            us(h.value_at_quantile(0.5)),
+            us(h.value_at_quantile(0.99)),
+            us(h.value_at_quantile(0.999)),
+            us(h.max()),
+            h.len()
+        );
+    }
 }
 
 struct BenchArgs {
@@ -355,6 +377,7 @@ fn bench(a: BenchArgs) -> Result<ExitCode, String> {
     };
     println!("order-to-ack round trip (µs):");
     let fx = line("fixrail", &r.order_to_ack);
+    print_stages(&r);
     if r.rejects > 0 {
         println!("fixrail: {} orders rejected (not timed)", r.rejects);
     }

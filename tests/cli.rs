@@ -111,6 +111,12 @@ fn demo_trades_against_the_venue_and_reports_latency() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("order-to-ack round trip"), "{out}");
     assert!(out.contains("p50 ") && out.contains("p99.99 "), "{out}");
+    // Every measured order is paired with its stage stamps.
+    assert!(
+        out.contains("stage strategy ring → write()") && out.contains("stage read() → event ring"),
+        "{out}"
+    );
+    assert_eq!(out.matches("(300 samples)").count(), 2, "{out}");
     assert!(
         out.contains("300 orders measured") && out.contains("330 fills, 0 rejects"),
         "{out}"

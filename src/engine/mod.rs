@@ -196,6 +196,8 @@ struct Inner<C: Clock> {
     /// Accepted connections without a Logon yet, and since when.
     pending: Vec<(ConnId, UtcTimestamp)>,
     trading: TradingSpec,
+    /// Stage timestamps of the trading session (the latency harness).
+    probe: Option<(usize, crate::harness::stages::StageProbe)>,
     /// This duty cycle's clock reading: read once per turn (and once more
     /// when the poll delivered events), passed down to everything the turn
     /// does, as the design's duty-cycle rule says.
@@ -343,6 +345,7 @@ impl<C: Clock> Engine<C> {
                 shutting_down: None,
                 pending: Vec::with_capacity(connections_max),
                 trading: spec.trading,
+                probe: None,
                 now,
             },
         })
@@ -463,6 +466,28 @@ impl<C: Clock> Engine<C> {
         app.replay(reader, journal_id);
         self.inner.slots[index].app = Box::new(app);
         Ok(handle)
+    }
+
+    /// Stamps when the engine writes a NewOrderSingle on session `name` and
+    /// when it reads an ExecutionReport New there (the latency harness's
+    /// stage latencies). Returns false when there is no such session.
+    pub fn set_stage_probe(
+        &mut self,
+        name: &str,
+        probe: crate::harness::stages::StageProbe,
+    ) -> bool {
+        match self
+            .inner
+            .slots
+            .iter()
+            .position(|s| s.session.config().name == name)
+        {
+            Some(i) => {
+                self.inner.probe = Some((i, probe));
+                true
+            }
+            None => false,
+        }
     }
 
     /// The order path attached to session `name` (orders, positions, risk).
@@ -641,6 +666,8 @@ impl<C: Clock> Inner<C> {
 
     /// Decodes and dispatches everything buffered on `conn`.
     fn read(&mut self, net: &mut Net, conn: ConnId, now: UtcTimestamp) {
+        // When the bytes were handed over (for the stage probe).
+        let read_at = self.probe.as_ref().map_or(0, |(_, p)| p.now());
         loop {
             let owner = self.owners[conn.index()];
             // Not `is_live`: a closed connection's last bytes are read too.
@@ -715,6 +742,14 @@ impl<C: Clock> Inner<C> {
                         }
                         Owner::Free => return,
                     };
+                    if let Some((probed, p)) = self.probe.as_mut() {
+                        if *probed == i
+                            && msg.msg_type() == b"8"
+                            && msg.get(150).is_some_and(|f| f.value() == b"0")
+                        {
+                            p.stamp_at(crate::harness::stages::StageKind::Read, read_at);
+                        }
+                    }
                     let slot = &mut self.slots[i];
                     match JournalStore::new(&mut self.journal, slot.journal_id) {
                         Ok(mut store) => slot.session.on_message(
@@ -746,6 +781,17 @@ impl<C: Clock> Inner<C> {
         let name = slot.session.config().name.as_str();
         if let Some(c) = slot.conn {
             if !self.out.bytes().is_empty() {
+                if let Some((probed, p)) = self.probe.as_mut() {
+                    if *probed == i {
+                        for m in self.out.messages() {
+                            // 8=FIX.4.4|9=NNN|35=D| — MsgType is the third field.
+                            let head = &m[..m.len().min(24)];
+                            if head.windows(6).any(|w| w == b"\x0135=D\x01") {
+                                p.stamp(crate::harness::stages::StageKind::Write);
+                            }
+                        }
+                    }
+                }
                 if let Err(e) = net.send(c, self.out.bytes()) {
                     tracing::warn!(session = %name, error = %e, "send failed");
                     if matches!(e, crate::net::SendError::WouldOverflow { .. }) {

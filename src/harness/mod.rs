@@ -12,6 +12,7 @@
 
 pub mod floor;
 pub mod report;
+pub mod stages;
 pub mod throughput;
 
 pub use floor::tcp_floor;

@@ -109,7 +109,8 @@ pub struct Fixed {
 /// The largest scale a [`Fixed`] carries.
 pub const FIXED_SCALE_MAX: u8 = 18;
 
-const POW10: [i64; 19] = [
+/// Powers of ten up to 10^18 (also used by the venue's decimal arithmetic).
+pub(crate) const POW10: [i64; 19] = [
     1,
     10,
     100,

@@ -14,27 +14,11 @@ use crate::codec::{Fixed, MessageWriter, UtcTimestamp};
 use crate::session::{Responder, SendError};
 use crate::venue::book::{Side, TimeInForce};
 
-const POW10: [i128; 19] = [
-    1,
-    10,
-    100,
-    1_000,
-    10_000,
-    100_000,
-    1_000_000,
-    10_000_000,
-    100_000_000,
-    1_000_000_000,
-    10_000_000_000,
-    100_000_000_000,
-    1_000_000_000_000,
-    10_000_000_000_000,
-    100_000_000_000_000,
-    1_000_000_000_000_000,
-    10_000_000_000_000_000,
-    100_000_000_000_000_000,
-    1_000_000_000_000_000_000,
-];
+/// 10^n as i128 (the codec's table, widened).
+#[inline]
+fn pow10(n: usize) -> i128 {
+    i128::from(crate::codec::value::POW10[n])
+}
 
 /// Extra decimals of AvgPx beyond the tick size.
 const AVG_PX_EXTRA_DIGITS: u8 = 4;
@@ -46,8 +30,8 @@ pub(crate) fn whole_units(value: Fixed, unit: Fixed, floor: bool) -> Option<i64>
         return None;
     }
     let s = value.scale.max(unit.scale);
-    let v = i128::from(value.mantissa) * POW10[(s - value.scale) as usize];
-    let u = i128::from(unit.mantissa) * POW10[(s - unit.scale) as usize];
+    let v = i128::from(value.mantissa) * pow10((s - value.scale) as usize);
+    let u = i128::from(unit.mantissa) * pow10((s - unit.scale) as usize);
     if !floor && v % u != 0 {
         return None;
     }
@@ -77,7 +61,7 @@ pub(crate) fn avg_px(notional: i128, cum: u64, tick: Fixed) -> Fixed {
     loop {
         let num = notional
             .checked_mul(i128::from(tick.mantissa))
-            .and_then(|n| n.checked_mul(POW10[extra as usize]));
+            .and_then(|n| n.checked_mul(pow10(extra as usize)));
         if let Some(num) = num {
             let half = cum / 2;
             let q = if num >= 0 {

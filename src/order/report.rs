@@ -3,7 +3,7 @@
 
 use super::index::ExecIdSet;
 use super::slot::Pending;
-use super::transition::REASON_OTHER;
+use super::transition::{fill_event, REASON_OTHER};
 use super::{EventSink, OrderManager};
 use crate::codec::tags::*;
 use crate::codec::{Fixed, Message, UtcTimestamp};
@@ -273,22 +273,8 @@ impl OrderManager {
                 self.counters.late_fills += 1;
                 let id = self.order_id(s);
                 let o = &self.orders[s];
-                let e = if o.cum.0 >= o.qty.0 {
-                    Event::Fill {
-                        order: id,
-                        last_px,
-                        last_qty,
-                        cum_qty: o.cum,
-                    }
-                } else {
-                    Event::PartialFill {
-                        order: id,
-                        last_px,
-                        last_qty,
-                        cum_qty: o.cum,
-                        leaves_qty: Qty(0),
-                    }
-                };
+                // A late fill: the order is finished, nothing is working.
+                let e = fill_event(id, o.cum.0 >= o.qty.0, last_px, last_qty, o.cum, Qty(0));
                 self.emit(events, e);
                 return Outcome::Applied;
             }

@@ -257,22 +257,14 @@ impl OrderManager {
             self.emit(events, Event::Accepted { order: id });
         }
         if let Some((last_px, last_qty)) = c.fill {
-            let e = if c.state == OrderState::Filled {
-                Event::Fill {
-                    order: id,
-                    last_px,
-                    last_qty,
-                    cum_qty: o.cum,
-                }
-            } else {
-                Event::PartialFill {
-                    order: id,
-                    last_px,
-                    last_qty,
-                    cum_qty: o.cum,
-                    leaves_qty: o.leaves,
-                }
-            };
+            let e = fill_event(
+                id,
+                c.state == OrderState::Filled,
+                last_px,
+                last_qty,
+                o.cum,
+                o.leaves,
+            );
             self.emit(events, e);
         }
         if c.replaced {
@@ -307,6 +299,34 @@ impl OrderManager {
         }
         if status {
             self.status_event(events, s);
+        }
+    }
+}
+
+/// The strategy's event for a booked fill: `Fill` when it completed the
+/// order, `PartialFill` (with what is still working) otherwise.
+pub(super) fn fill_event(
+    order: OrderId,
+    complete: bool,
+    last_px: Price,
+    last_qty: Qty,
+    cum_qty: Qty,
+    leaves_qty: Qty,
+) -> Event {
+    if complete {
+        Event::Fill {
+            order,
+            last_px,
+            last_qty,
+            cum_qty,
+        }
+    } else {
+        Event::PartialFill {
+            order,
+            last_px,
+            last_qty,
+            cum_qty,
+            leaves_qty,
         }
     }
 }

@@ -56,7 +56,8 @@ impl OrderManager {
             Command::MassStatus => self.mass_status(sender),
             Command::Subscribe { .. }
             | Command::Unsubscribe { .. }
-            | Command::QuoteRequest { .. } => self.counters.commands_ignored += 1,
+            | Command::QuoteRequest { .. }
+            | Command::OrderOnQuote { .. } => self.counters.commands_ignored += 1,
         }
     }
 

@@ -65,6 +65,13 @@ impl EnginePort {
     pub fn push_event(&mut self, e: Event) -> bool {
         self.events.push(e).is_ok()
     }
+
+    /// Room left in the event ring (market data checks it before a batch,
+    /// so a batch is pushed whole or coalesced).
+    #[inline]
+    pub fn free_event_slots(&self) -> usize {
+        self.events.slots()
+    }
 }
 
 /// A ring pair with room for `commands` commands and `events` events.

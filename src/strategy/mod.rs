@@ -15,6 +15,6 @@ pub use agent::StrategyAgent;
 pub use handle::{channel, drive, EnginePort, Full, Strategy, StrategyHandle};
 pub use instrument::{Instrument, InstrumentError, InstrumentTable};
 pub use types::{
-    Command, Event, InstrumentId, OrdType, OrderId, OrderState, Price, Qty, RejectReason, Side,
-    TimeInForce,
+    Command, Event, InstrumentId, MdEntryTypes, OrdType, OrderId, OrderState, Price, Qty, QuoteId,
+    RejectReason, Side, StaleCause, TimeInForce, TopOfBook,
 };

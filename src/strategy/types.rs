@@ -168,27 +168,171 @@ pub enum Command {
     },
     /// Ask the venue for the status of every open order.
     MassStatus,
-    /// Market data for an instrument (the market-data issue).
+    /// Market data for an instrument: a MarketDataRequest (V). The book is
+    /// rebuilt from the snapshot (W) and kept by the incrementals (X); the
+    /// strategy gets [`Event::TopOfBook`] (and [`Event::BookLevel`] when
+    /// `depth` > 1), [`Event::Trade`], and [`Event::BookStale`] /
+    /// [`Event::BookLive`] as the book's state changes. The subscription is
+    /// restored after every reconnect.
     Subscribe {
         /// What.
         instrument: InstrumentId,
-        /// Book depth (0: full).
+        /// MarketDepth (264): 0 full book (the instrument's configured
+        /// depth), 1 top of book, N levels.
         depth: u16,
+        /// MDEntryTypes (269) asked for.
+        entries: MdEntryTypes,
+        /// SubscriptionRequestType (263): true = snapshot plus updates
+        /// (1), false = snapshot only (0).
+        updates: bool,
+        /// AggregatedBook (266): true = one entry per price level, false =
+        /// one entry per order (the venue keys entries by MDEntryID).
+        aggregated: bool,
     },
-    /// Stop market data for an instrument.
+    /// Stop market data for an instrument (V with 263=2).
     Unsubscribe {
         /// What.
         instrument: InstrumentId,
     },
-    /// Ask for a quote.
+    /// Ask for a quote: a QuoteRequest (R). Answered by [`Event::Quote`]
+    /// or [`Event::QuoteRequestRejected`].
     QuoteRequest {
-        /// The strategy's reference.
+        /// The strategy's reference, echoed in the answer.
         tag: u64,
         /// What.
         instrument: InstrumentId,
         /// How much.
         qty: Qty,
+        /// One side, or `None` for a two-way quote.
+        side: Option<Side>,
     },
+    /// Trade on a quote received in [`Event::Quote`]: a NewOrderSingle at
+    /// the quoted price with QuoteID (117), time in force FOK. Goes through
+    /// pre-trade risk and the order stage like any order (`OrderSent`,
+    /// `Rejected`, `Fill`, ... follow).
+    OrderOnQuote {
+        /// The strategy's reference.
+        tag: u64,
+        /// The quote.
+        quote: QuoteId,
+        /// Buy (at the offer) or sell (at the bid).
+        side: Side,
+        /// Quantity (at most the quoted size).
+        qty: Qty,
+    },
+}
+
+/// A set of MDEntryType (269) values, one bit each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct MdEntryTypes(pub u16);
+
+impl MdEntryTypes {
+    /// 269=0.
+    pub const BID: MdEntryTypes = MdEntryTypes(1 << 0);
+    /// 269=1.
+    pub const OFFER: MdEntryTypes = MdEntryTypes(1 << 1);
+    /// 269=2.
+    pub const TRADE: MdEntryTypes = MdEntryTypes(1 << 2);
+    /// 269=3.
+    pub const INDEX_VALUE: MdEntryTypes = MdEntryTypes(1 << 3);
+    /// 269=4.
+    pub const OPENING: MdEntryTypes = MdEntryTypes(1 << 4);
+    /// 269=5.
+    pub const CLOSING: MdEntryTypes = MdEntryTypes(1 << 5);
+    /// 269=6.
+    pub const SETTLEMENT: MdEntryTypes = MdEntryTypes(1 << 6);
+    /// 269=7.
+    pub const SESSION_HIGH: MdEntryTypes = MdEntryTypes(1 << 7);
+    /// 269=8.
+    pub const SESSION_LOW: MdEntryTypes = MdEntryTypes(1 << 8);
+    /// 269=9.
+    pub const VWAP: MdEntryTypes = MdEntryTypes(1 << 9);
+    /// 269=A.
+    pub const IMBALANCE: MdEntryTypes = MdEntryTypes(1 << 10);
+    /// 269=B.
+    pub const TRADE_VOLUME: MdEntryTypes = MdEntryTypes(1 << 11);
+    /// 269=C.
+    pub const OPEN_INTEREST: MdEntryTypes = MdEntryTypes(1 << 12);
+    /// Bids and offers: the book.
+    pub const BOOK: MdEntryTypes = MdEntryTypes(0b11);
+    /// Bids, offers and trades.
+    pub const BOOK_AND_TRADES: MdEntryTypes = MdEntryTypes(0b111);
+
+    const FIX: [u8; 13] = *b"0123456789ABC";
+
+    /// The bit for one FIX value, if it is one of the thirteen above.
+    pub fn from_fix(v: u8) -> Option<MdEntryTypes> {
+        Self::FIX
+            .iter()
+            .position(|&c| c == v)
+            .map(|i| MdEntryTypes(1 << i))
+    }
+
+    /// Union.
+    pub const fn with(self, other: MdEntryTypes) -> MdEntryTypes {
+        MdEntryTypes(self.0 | other.0)
+    }
+
+    /// Every bit of `other` is set.
+    pub const fn contains(self, other: MdEntryTypes) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// The FIX values in the set, in order.
+    pub fn fix_values(self) -> impl Iterator<Item = u8> {
+        (0..Self::FIX.len())
+            .filter(move |i| self.0 & (1 << i) != 0)
+            .map(|i| Self::FIX[i])
+    }
+}
+
+/// A quote the engine holds: a slot in its quote table and the slot's
+/// generation (the venue's QuoteID string stays in the engine).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct QuoteId {
+    /// Slot index.
+    pub slot: u16,
+    /// Slot generation.
+    pub generation: u16,
+}
+
+/// Why a book is not to be trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StaleCause {
+    /// No update within the instrument's staleness interval (the book is
+    /// kept; it turns live again with the next update).
+    NoUpdates,
+    /// The session went down: the book was cleared.
+    Disconnect,
+    /// A sequence gap on the session: the book was cleared and a new
+    /// snapshot requested.
+    Gap,
+    /// An update the book could not apply (unknown entry, position out of
+    /// range, table full): cleared, new snapshot requested.
+    BadUpdate,
+}
+
+/// The best bid and offer after an update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TopOfBook {
+    /// What.
+    pub instrument: InstrumentId,
+    /// Best bid (0 when there is none).
+    pub bid: Price,
+    /// Quantity at the best bid (0: no bid).
+    pub bid_qty: Qty,
+    /// Best offer (0 when there is none).
+    pub ask: Price,
+    /// Quantity at the best offer (0: no offer).
+    pub ask_qty: Qty,
+    /// ask − bid when both sides are present, else 0.
+    pub spread: Price,
+    /// (bid_qty − ask_qty) / (bid_qty + ask_qty) in millionths:
+    /// −1_000_000 (only offers) ..= 1_000_000 (only bids); 0 when empty.
+    pub imbalance: i32,
+    /// Book updates applied to this instrument's book since it was last
+    /// rebuilt (a strategy can tell coalesced updates by the jumps).
+    pub seq: u32,
 }
 
 /// Why an order or request was refused, by the engine (risk, limits) or by
@@ -389,5 +533,89 @@ pub enum Event {
         session: u16,
         /// `DisconnectReason::index()`.
         reason: u8,
+    },
+    /// The best bid and offer changed (or, for a depth subscription, the
+    /// end of a batch of [`Event::BookLevel`]s). Coalesced: when the ring
+    /// is full the engine keeps only the latest state and sends it when
+    /// there is room.
+    TopOfBook(TopOfBook),
+    /// One level of a depth subscription's book, best first (`level` 0).
+    /// `qty` 0: the level is now empty (the book is shorter). A batch of
+    /// these ends with a [`Event::TopOfBook`].
+    BookLevel {
+        /// What.
+        instrument: InstrumentId,
+        /// Bid or offer.
+        side: Side,
+        /// 0 = best.
+        level: u16,
+        /// The level's price.
+        price: Price,
+        /// Total quantity at the level.
+        qty: Qty,
+        /// Orders at the level (NumberOfOrders, 346, or entries), 0 if unknown.
+        orders: u32,
+    },
+    /// A trade reported by the venue (MDEntryType 2).
+    Trade {
+        /// What.
+        instrument: InstrumentId,
+        /// Price.
+        price: Price,
+        /// Quantity.
+        qty: Qty,
+    },
+    /// The venue refused a MarketDataRequest (Y).
+    MarketDataRejected {
+        /// What.
+        instrument: InstrumentId,
+        /// MDReqRejReason (281); 255 when the venue gave none.
+        reason: u8,
+    },
+    /// The book is not to be trusted (see [`StaleCause`]).
+    BookStale {
+        /// What.
+        instrument: InstrumentId,
+        /// Why.
+        cause: StaleCause,
+    },
+    /// The book is live again (rebuilt from a snapshot, or updated after a
+    /// `NoUpdates` staleness).
+    BookLive {
+        /// What.
+        instrument: InstrumentId,
+    },
+    /// A quote (S) answering a [`Command::QuoteRequest`].
+    Quote {
+        /// The request's tag.
+        tag: u64,
+        /// The quote, for [`Command::OrderOnQuote`].
+        quote: QuoteId,
+        /// What.
+        instrument: InstrumentId,
+        /// BidPx (132), 0 if none.
+        bid: Price,
+        /// BidSize (134).
+        bid_qty: Qty,
+        /// OfferPx (133), 0 if none.
+        offer: Price,
+        /// OfferSize (135).
+        offer_qty: Qty,
+        /// ValidUntilTime (62) in nanoseconds since the epoch, 0 if none.
+        valid_until_ns: i64,
+        /// QuoteType (537): true = tradeable (firm), false = indicative.
+        firm: bool,
+    },
+    /// The venue withdrew a quote (Z), or it expired.
+    QuoteCanceled {
+        /// The quote.
+        quote: QuoteId,
+    },
+    /// The venue refused a QuoteRequest (AG).
+    QuoteRequestRejected {
+        /// The request's tag.
+        tag: u64,
+        /// QuoteRequestRejectReason (658).
+        reason: u16,
     },
 }

@@ -293,12 +293,16 @@ fn market_data_and_quote_commands_are_not_the_order_stages() {
     h.cmd(Command::Subscribe {
         instrument: EURUSD,
         depth: 5,
+        entries: fixrail::strategy::MdEntryTypes::BOOK,
+        updates: true,
+        aggregated: true,
     });
     h.cmd(Command::Unsubscribe { instrument: EURUSD });
     h.cmd(Command::QuoteRequest {
         tag: 1,
         instrument: EURUSD,
         qty: Qty(1),
+        side: None,
     });
     assert!(h.wire.sent.is_empty());
     assert_eq!(h.events(), []);

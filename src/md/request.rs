@@ -287,9 +287,6 @@ impl MdSender for Responder<'_> {
 
 /// Sends one V. The MsgSeqNum it carries must be the one the id was made
 /// with (callers write the id from [`MdSender::next_seq`] just before).
-pub fn send_request<S: MdSender + ?Sized>(
-    tx: &mut S,
-    r: &MdRequest<'_>,
-) -> Result<u64, SendError> {
+pub fn send_request<S: MdSender + ?Sized>(tx: &mut S, r: &MdRequest<'_>) -> Result<u64, SendError> {
     tx.send(b"V", &mut |w| write_request(w, r))
 }

@@ -229,7 +229,11 @@ struct Sub {
 
 impl Sub {
     fn book_usable(&self) -> bool {
-        self.active && matches!(self.state, SubState::Live | SubState::Stale(StaleCause::NoUpdates))
+        self.active
+            && matches!(
+                self.state,
+                SubState::Live | SubState::Stale(StaleCause::NoUpdates)
+            )
     }
 }
 
@@ -849,8 +853,7 @@ impl MarketData {
         let mut n = 0;
         for i in 0..self.subs.len() {
             let s = &mut self.subs[i];
-            if !s.active || s.state != SubState::Live || s.stale_after_ms == 0 || !s.want.updates
-            {
+            if !s.active || s.state != SubState::Live || s.stale_after_ms == 0 || !s.want.updates {
                 continue;
             }
             let deadline = s
@@ -921,11 +924,9 @@ impl MarketData {
                 s.cancel = MdReqId::default();
             }
             if s.active && s.send_due {
-                let id = self.ids.write(
-                    InstrumentId(i as u16),
-                    tx.next_seq(),
-                    now.unix_secs(),
-                );
+                let id = self
+                    .ids
+                    .write(InstrumentId(i as u16), tx.next_seq(), now.unix_secs());
                 let r = MdRequest {
                     id: id.as_bytes(),
                     kind: if s.want.updates {

@@ -500,8 +500,10 @@ impl Book {
         let mut out = [SideChanges::default(); 2];
         for (o, s) in out.iter_mut().zip(self.sides.iter_mut()) {
             let len = s.levels.len().min(depth);
+            // A level that came and went below both lengths is no change.
+            let first = s.first.take().filter(|&f| f < len.max(s.prev_len));
             *o = SideChanges {
-                first: s.first.take(),
+                first,
                 prev_len: s.prev_len,
                 len,
             };

@@ -820,3 +820,124 @@ fn the_market_data_path_does_not_allocate() {
     eprintln!("market data without allocation: {c:?}");
     drop(journal);
 }
+
+// ---------------------------------------------------------------------------
+// Market data: W/X decoding and the book
+// ---------------------------------------------------------------------------
+
+/// Frame, parse, decode (`MdMessage`) and apply every entry to its book;
+/// returns entries applied and errors met.
+fn md_apply(decoder: &mut Decoder, book: &mut fixrail::md::Book, bytes: &[u8]) -> (u64, u64) {
+    use fixrail::md::{MdKind, MdMessage};
+    let Decoded::Message(msg, _) = decoder.decode(bytes) else {
+        panic!("frames")
+    };
+    let md = MdMessage::decode(&msg).unwrap();
+    if md.kind() == MdKind::Snapshot {
+        book.clear();
+    }
+    let (mut ok, mut errors) = (0, 0);
+    for e in md.entries() {
+        let r = e.map_err(|_| ()).and_then(|e| {
+            match md.kind() {
+                MdKind::Snapshot => book.apply_snapshot(&e),
+                MdKind::Incremental => book.apply(&e),
+            }
+            .map_err(|_| ())
+        });
+        match r {
+            Ok(_) => ok += 1,
+            Err(()) => {
+                errors += 1;
+                break;
+            }
+        }
+    }
+    black_box(book.take_changes());
+    black_box(book.top());
+    (ok, errors)
+}
+
+/// Thousands of X messages keyed by price, by position and by entry id
+/// (New, Change with a move and a rename, Delete, DeleteThru/From), a
+/// snapshot now and then, change tracking, the state hash, and the error
+/// paths (unknown id, bad value), decoded through the real parser and
+/// applied to fixed-capacity books: no allocation after construction.
+#[test]
+fn market_data_decoding_and_books_do_not_allocate() {
+    use fixrail::md::Book;
+    let hdr = "8=FIX.4.4|34=9|49=VENUE|52=20261122-10:00:00.000|56=FIXRAIL|";
+    let msg = |body: &str| {
+        fix(&format!(
+            "{}{}|",
+            hdr.replacen("34=9|", &format!("35={}|34=9|", &body[..1]), 1),
+            &body[2..]
+        ))
+    };
+    let price: Vec<Vec<u8>> = [
+        "W|262=P|55=EUR/USD|268=4|269=0|270=1.0830|271=1000000|269=0|270=1.0829|271=500000|269=1|270=1.0832|271=700000|269=1|270=1.0833|271=900000",
+        "X|262=P|268=5|279=0|269=0|55=EUR/USD|270=1.0831|271=100000|279=1|269=0|270=1.0830|271=2000000|346=4|279=0|269=1|270=1.0834|271=300000|279=1|269=1|270=1.0832|271=600000|279=0|269=2|270=1.0831|271=5000",
+        "X|262=P|268=3|279=2|269=0|55=EUR/USD|270=1.0831|279=2|269=1|270=1.0834|279=0|269=0|270=1.0828|271=400000",
+        "X|262=P|268=2|279=3|269=0|55=EUR/USD|270=1.0829|279=4|269=1|270=1.0833",
+        "X|262=P|268=1|279=2|269=1|55=EUR/USD|270=9.99",
+    ]
+    .iter()
+    .map(|b| msg(b))
+    .collect();
+    let position: Vec<Vec<u8>> = [
+        "W|262=Q|55=EUR/USD|268=2|269=0|290=1|270=100.5|271=10|269=1|290=1|270=100.6|271=15",
+        "X|262=Q|268=2|279=0|269=0|290=1|270=100.55|271=5|279=0|269=1|290=2|270=100.7|271=9",
+        "X|262=Q|268=2|279=1|269=0|290=1|271=6|279=2|269=1|290=1",
+        "X|262=Q|268=2|279=2|269=0|290=1|279=1|269=1|290=1|271=15|270=100.6",
+        "X|262=Q|268=1|279=1|269=0|290=7|271=1",
+    ]
+    .iter()
+    .map(|b| msg(b))
+    .collect();
+    let ids: Vec<Vec<u8>> = [
+        "W|262=I|55=EUR/USD|268=2|269=0|270=50.25|271=100|37=B1|269=1|270=50.3|271=400|37=S1",
+        "X|262=I|268=3|279=0|269=0|278=B2|270=50.25|271=50|279=0|269=1|278=S2|270=50.35|271=10|279=0|269=0|278=B3-LONGER-ORDER-ID-0001|270=50.2|271=70",
+        "X|262=I|268=3|279=1|269=0|278=B2|270=50.28|271=60|279=1|280=S2|278=S2b|271=20|279=2|278=B3-LONGER-ORDER-ID-0001",
+        "X|262=I|268=2|279=2|269=0|278=B2|279=2|278=S2b",
+        "X|262=I|268=1|279=1|269=0|278=NOPE|271=1",
+        "X|262=I|268=1|279=0|269=0|278=B9|270=1.000000001|271=1",
+    ]
+    .iter()
+    .map(|b| msg(b))
+    .collect();
+    let mut decoder = Decoder::default();
+    let mut books = [
+        Book::new(5, 10, 0),
+        Book::new(5, 10, 0),
+        Book::new(5, 10, 64),
+    ];
+    let sets = [&price, &position, &ids];
+    let mut run = |rounds: usize, books: &mut [Book; 3]| {
+        let (mut ok, mut errors, mut hash) = (0u64, 0u64, 0u64);
+        for r in 0..rounds {
+            for (book, set) in books.iter_mut().zip(sets) {
+                // The snapshot every 16 rounds, the incrementals in order.
+                let from = if r % 16 == 0 { 0 } else { 1 };
+                for m in &set[from..] {
+                    let (o, e) = md_apply(&mut decoder, book, m);
+                    ok += o;
+                    errors += e;
+                }
+                hash ^= book.state_hash();
+            }
+        }
+        (ok, errors, black_box(hash))
+    };
+    let warm = run(16, &mut books);
+    let (ok, errors, _) =
+        assert_no_alloc("market data decode + book apply", || run(2_000, &mut books));
+    // Each round: one failing message in the price and position sets, two
+    // (unknown id, bad price) in the id set; the same work as the warm-up.
+    assert_eq!(errors, 4 * 2_000, "the error messages failed as planned");
+    assert_eq!(
+        ok,
+        warm.0 * 2_000 / 16,
+        "the measured rounds did what the warm-up did"
+    );
+    assert!(ok >= 2_000 * 20, "{ok} entries applied");
+}

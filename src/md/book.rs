@@ -111,6 +111,38 @@ pub enum Limit {
     Entries,
 }
 
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Limit::Levels(BookSide::Bid) => "max_levels on the bid side",
+            Limit::Levels(BookSide::Ask) => "max_levels on the offer side",
+            Limit::Entries => "max_entries entry ids",
+        })
+    }
+}
+
+/// A price as decimal text (error messages; no allocation).
+#[derive(Debug, Clone, Copy)]
+struct PriceText(Price);
+
+impl std::fmt::Display for PriceText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let m = self.0 .0.unsigned_abs();
+        let scale = Price::SCALE as u64;
+        let sign = if self.0 .0 < 0 { "-" } else { "" };
+        let (int, mut frac) = (m / scale, m % scale);
+        if frac == 0 {
+            return write!(f, "{sign}{int}");
+        }
+        let mut width = Price::DECIMALS as usize;
+        while frac % 10 == 0 {
+            frac /= 10;
+            width -= 1;
+        }
+        write!(f, "{sign}{int}.{frac:0width$}")
+    }
+}
+
 /// What [`Book::apply`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Applied {
@@ -124,7 +156,7 @@ pub enum Applied {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum BookError {
     /// A fixed limit is reached.
-    #[error("book full: {0:?} limit reached")]
+    #[error("book full: {0} all in use")]
     Full(Limit),
     /// 278/280 names an entry the book does not hold.
     #[error("tag 278 MDEntryID (or 280 MDEntryRefID): unknown entry id")]
@@ -140,7 +172,7 @@ pub enum BookError {
     },
     /// 290 names no level (or one past the end for a New), or lies beyond
     /// `max_levels`.
-    #[error("tag 290 MDEntryPositionNo {position}: out of range ({len} levels on the side)")]
+    #[error("tag 290 MDEntryPositionNo {position}: out of range (the side holds {len})")]
     PositionOutOfRange {
         /// The 1-based position.
         position: u16,
@@ -155,7 +187,7 @@ pub enum BookError {
         position: u16,
     },
     /// A price-keyed Delete of a level the book does not hold.
-    #[error("tag 270 MDEntryPx {}: no level at this price", .price.0)]
+    #[error("tag 270 MDEntryPx {}: no level at this price", PriceText(*.price))]
     UnknownLevel {
         /// The price.
         price: Price,
@@ -468,8 +500,10 @@ impl Book {
         let mut out = [SideChanges::default(); 2];
         for (o, s) in out.iter_mut().zip(self.sides.iter_mut()) {
             let len = s.levels.len().min(depth);
+            // A level that came and went below both lengths is no change.
+            let first = s.first.take().filter(|&f| f < len.max(s.prev_len));
             *o = SideChanges {
-                first: s.first.take(),
+                first,
                 prev_len: s.prev_len,
                 len,
             };

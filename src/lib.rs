@@ -32,6 +32,7 @@ pub mod dictionary;
 pub mod engine;
 pub mod harness;
 pub mod journal;
+pub mod md;
 pub mod net;
 pub mod order;
 pub mod risk;

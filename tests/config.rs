@@ -944,3 +944,103 @@ fn risk_errors_give_the_line_and_unknown_risk_keys_a_suggestion() {
         "config/venue.toml: verbose: unknown key; expected one of: engine, session, risk",
     );
 }
+
+/// A valid instrument (index 0) to add market-data keys to.
+const INSTRUMENT: &str = "\n[[instrument]]\nsymbol = \"EUR/USD\"\ntick_size = \"0.00001\"\nlot_size = 1000\nreference_price = \"1.085\"\n";
+
+#[test]
+fn instrument_market_data_keys_have_defaults_and_reach_the_instrument_table() {
+    // Without the keys: 10 visible levels, 40 kept, 1024 entries, no
+    // staleness; with them, the values given, carried into the engine's
+    // instrument table (what the market-data stage sizes books from).
+    let cfg = parse(&with_initiator(INSTRUMENT)).unwrap();
+    let i = &cfg.instruments[0];
+    assert_eq!(
+        (
+            i.book_depth,
+            i.book_max_levels,
+            i.book_max_entries,
+            i.stale_after_ms
+        ),
+        (10, 40, 1024, 0)
+    );
+    let cfg = parse(&with_initiator(&format!(
+        "{INSTRUMENT}book_depth = 5\nbook_max_levels = 7\nbook_max_entries = 0\nstale_after_ms = 2500\n"
+    )))
+    .unwrap();
+    let i = &cfg.instruments[0];
+    assert_eq!(
+        (
+            i.book_depth,
+            i.book_max_levels,
+            i.book_max_entries,
+            i.stale_after_ms
+        ),
+        (5, 7, 0, 2500)
+    );
+    let spec = fixrail::engine::engine_spec(&cfg).unwrap();
+    let md = spec
+        .trading
+        .instruments
+        .get(fixrail::strategy::InstrumentId(0))
+        .unwrap()
+        .market_data;
+    assert_eq!(
+        md,
+        fixrail::strategy::MarketDataConfig {
+            book_depth: 5,
+            book_max_levels: 7,
+            book_max_entries: 0,
+            stale_after_ms: 2500,
+        }
+    );
+    // A deep book keeps 4 × its depth by default.
+    let cfg = parse(&with_initiator(&format!("{INSTRUMENT}book_depth = 64\n"))).unwrap();
+    assert_eq!(cfg.instruments[0].book_max_levels, 256);
+}
+
+#[test]
+fn bad_market_data_keys_name_the_instrument_the_key_and_the_line() {
+    let key = "config/venue.toml: instrument[0] (symbol \"EUR/USD\")";
+    let cases = [
+        (
+            "book_depth = 0",
+            format!("{key}.book_depth: expected an integer from 1 to 64, found 0"),
+        ),
+        (
+            "book_depth = 65",
+            format!("{key}.book_depth: expected an integer from 1 to 64, found 65"),
+        ),
+        (
+            "book_depth = \"10\"",
+            format!("{key}.book_depth: expected an integer from 1 to 64, found \"10\""),
+        ),
+        (
+            "book_depth = 10\nbook_max_levels = 9",
+            format!(
+                "{key}.book_max_levels: must be at least book_depth (10): the book keeps every visible level, found 9"
+            ),
+        ),
+        (
+            "book_max_levels = 5000",
+            format!("{key}.book_max_levels: expected an integer from 1 to 4096, found 5000"),
+        ),
+        (
+            "book_max_entries = -1",
+            format!("{key}.book_max_entries: expected an integer from 0 to 1048576, found -1"),
+        ),
+        (
+            "stale_after_ms = 86400001",
+            format!("{key}.stale_after_ms: expected an integer from 0 to 86400000, found 86400001"),
+        ),
+        (
+            "stale_after = 5",
+            format!("{key}.stale_after: unknown key (did you mean stale_after_ms?)"),
+        ),
+    ];
+    for (lines, want) in cases {
+        let e = error(&with_initiator(&format!("{INSTRUMENT}{lines}\n")));
+        assert_starts(&e, &want);
+        assert!(e.contains("(line "), "no line in: {e}");
+    }
+}

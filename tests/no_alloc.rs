@@ -620,3 +620,324 @@ fn the_order_path_does_not_allocate() {
     assert_eq!(stats.cancels, stats.rounds);
     eprintln!("order path without allocation: {stats:?}");
 }
+
+/// The market-data path: X bytes in → framed and parsed → session →
+/// `TradingApplication` → the market-data stage (decode, book, change
+/// tracking, TopOfBook/BookLevel batches) → the strategy's event ring, with
+/// the strategy draining it. 12,000 incrementals (price-keyed changes,
+/// new levels and deletes, trades) after a warm-up of 2,000, zero
+/// allocations.
+#[test]
+fn the_market_data_path_does_not_allocate() {
+    use fixrail::dictionary::Dictionary;
+    use fixrail::engine::trading::TradingApplication;
+    use fixrail::journal::{Journal, JournalConfig};
+    use fixrail::order::{OrderConfig, OrderManager};
+    use fixrail::risk::{RiskConfig, RiskEngine};
+    use fixrail::session::{Application, JournalStore, Outbox, Role, Session, SessionConfig};
+    use fixrail::strategy::{
+        channel, Command, Event, Instrument, InstrumentId, InstrumentTable, MarketDataConfig,
+        MdEntryTypes, Price, Qty,
+    };
+    use std::sync::Arc;
+    let dir = common::TempDir::new("noalloc-md");
+    let t0 = 1_790_000_000_000_000_000i64;
+    let at = |ms: i64| UtcTimestamp::from_unix_nanos(t0 + ms * 1_000_000);
+    let (mut journal, _) = Journal::open(
+        JournalConfig {
+            sessions_max: 2,
+            ..JournalConfig::new(dir.path())
+        },
+        at(0),
+    )
+    .unwrap();
+    let instruments = Arc::new(
+        InstrumentTable::new(vec![Instrument {
+            id: InstrumentId(0),
+            symbol: "EUR/USD".into(),
+            tick_size: Price(1000),
+            lot_size: Qty(1),
+            reference_price: Price(108_500_000),
+            max_order_qty: Qty(1_000_000),
+            max_notional: i128::MAX,
+            position_limit: Qty(1_000_000),
+            collar_bps: 1000,
+            market_data: MarketDataConfig {
+                stale_after_ms: 60_000,
+                ..MarketDataConfig::default()
+            },
+        }])
+        .unwrap(),
+    );
+    let orders = OrderManager::new(OrderConfig::default(), Arc::clone(&instruments)).unwrap();
+    let risk = RiskEngine::new(RiskConfig::default(), Arc::clone(&instruments));
+    let (mut strategy, port) = channel(64, 4096);
+    let mut app = TradingApplication::new(orders, risk, port, 0);
+    let dict = Arc::new(Dictionary::fix44());
+    let mut cfg = SessionConfig::new(Role::Initiator, "DESK", "VENUE");
+    cfg.heartbeat_secs = 30;
+    let mut session = Session::new(cfg, Arc::clone(&dict)).unwrap();
+    let mut decoder = Decoder::default();
+    let mut out = Outbox::default();
+    let stamp = |ms: i64| {
+        let mut b = [0u8; 32];
+        let n = at(ms).write(TimePrecision::Millis, &mut b);
+        String::from_utf8(b[..n].to_vec()).unwrap()
+    };
+    // Log on, subscribe (depth 10, with trades), read the MDReqID off the V.
+    let mut sent_v = None;
+    {
+        let mut store = JournalStore::new(&mut journal, 0).unwrap();
+        session.connected(at(0), &mut store, &mut out);
+        out.clear();
+        let logon = fix(&format!(
+            "8=FIX.4.4|35=A|34=1|49=VENUE|52={}|56=DESK|98=0|108=30|",
+            stamp(0)
+        ));
+        let Decoded::Message(msg, _) = decoder.decode(&logon) else {
+            panic!("logon")
+        };
+        session.on_message(at(0), &msg, &mut store, &mut app, &mut out);
+        for ev in out.events() {
+            app.on_event(at(0), ev);
+        }
+        out.clear();
+        strategy
+            .send(Command::Subscribe {
+                instrument: InstrumentId(0),
+                depth: 0,
+                entries: MdEntryTypes::BOOK_AND_TRADES,
+                updates: true,
+                aggregated: true,
+            })
+            .unwrap();
+        session.poll_app(at(0), &mut store, &mut app, &mut out);
+        for m in out.messages() {
+            let text = fixrail::codec::testing::show(m);
+            if text.contains("|35=V|") {
+                sent_v = text
+                    .split('|')
+                    .find_map(|f| f.strip_prefix("262="))
+                    .map(str::to_string);
+            }
+        }
+        out.clear();
+    }
+    let id = sent_v.expect("the V was sent");
+    // Every inbound message is built before the measured loop: a snapshot
+    // of 10 levels a side, then incrementals of 1 to 3 entries.
+    let mut inbound = Vec::new();
+    let mut snap = String::new();
+    for l in 0..10 {
+        snap.push_str(&format!(
+            "269=0|270=1.08{:03}|271={}|269=1|270=1.09{:03}|271={}|",
+            500 - l * 10,
+            1000 + l,
+            l * 10,
+            2000 + l
+        ));
+    }
+    inbound.push(fix(&format!(
+        "8=FIX.4.4|35=W|34=2|49=VENUE|52={}|56=DESK|262={id}|55=EUR/USD|268=20|{snap}",
+        stamp(1)
+    )));
+    let n = 14_000usize;
+    for i in 0..n {
+        let seq = i + 3;
+        let t = stamp(1 + i as i64 / 4);
+        let body = match i % 4 {
+            // Change the best bid's size.
+            0 => format!(
+                "268=1|279=1|269=0|55=EUR/USD|270=1.08500|271={}|",
+                1 + i % 997
+            ),
+            // A new best offer, then its removal with a size change below.
+            1 => "268=2|279=0|269=1|55=EUR/USD|270=1.08990|271=5|279=1|269=0|270=1.08490|271=77|"
+                .to_string(),
+            2 => "268=1|279=2|269=1|55=EUR/USD|270=1.08990|".to_string(),
+            // A trade and a change deep in the book.
+            _ => format!(
+                "268=2|279=0|269=2|55=EUR/USD|270=1.08500|271=3|279=1|269=1|270=1.09050|271={}|",
+                10 + i % 13
+            ),
+        };
+        inbound.push(fix(&format!(
+            "8=FIX.4.4|35=X|34={seq}|49=VENUE|52={t}|56=DESK|262={id}|{body}"
+        )));
+    }
+    let mut tops = 0u64;
+    let mut levels = 0u64;
+    let mut trades = 0u64;
+    let mut step = |journal: &mut Journal, out: &mut Outbox, i: usize, bytes: &[u8]| {
+        let now = at(1 + i as i64 / 4);
+        let mut store = JournalStore::new(journal, 0).unwrap();
+        match decoder.decode(bytes) {
+            Decoded::Message(msg, _) => {
+                session.on_message(now, &msg, &mut store, &mut app, out);
+            }
+            _ => panic!("test message {i} did not decode"),
+        }
+        for ev in out.events() {
+            app.on_event(now, ev);
+        }
+        session.poll_app(now, &mut store, &mut app, out);
+        session.on_tick(now, &mut store, out);
+        assert!(out.disconnect().is_none(), "disconnected at {i}");
+        black_box(out.bytes());
+        out.clear();
+        while let Some(e) = strategy.poll() {
+            match e {
+                Event::TopOfBook(t) => {
+                    tops += 1;
+                    black_box(t);
+                }
+                Event::BookLevel { .. } => levels += 1,
+                Event::Trade { .. } => trades += 1,
+                _ => {}
+            }
+        }
+    };
+    let warm = 2_000;
+    for (i, m) in inbound.iter().take(warm).enumerate() {
+        step(&mut journal, &mut out, i, m);
+    }
+    assert_no_alloc(
+        "market data: X → session → stage → book → ring",
+        || {
+            for (i, m) in inbound.iter().enumerate().skip(warm) {
+                step(&mut journal, &mut out, i, m);
+            }
+        },
+    );
+    let c = *app.market_data().counters();
+    assert_eq!((c.bad_updates, c.ignored, c.coalesced), (0, 0, 0), "{c:?}");
+    assert_eq!(c.messages, n as u64 + 1);
+    assert_eq!(trades, n as u64 / 4);
+    assert!(
+        tops >= 3 * n as u64 / 4 && levels >= n as u64,
+        "{tops} {levels}"
+    );
+    eprintln!("market data without allocation: {c:?}");
+    drop(journal);
+}
+
+// ---------------------------------------------------------------------------
+// Market data: W/X decoding and the book
+// ---------------------------------------------------------------------------
+
+/// Frame, parse, decode (`MdMessage`) and apply every entry to its book;
+/// returns entries applied and errors met.
+fn md_apply(decoder: &mut Decoder, book: &mut fixrail::md::Book, bytes: &[u8]) -> (u64, u64) {
+    use fixrail::md::{MdKind, MdMessage};
+    let Decoded::Message(msg, _) = decoder.decode(bytes) else {
+        panic!("frames")
+    };
+    let md = MdMessage::decode(&msg).unwrap();
+    if md.kind() == MdKind::Snapshot {
+        book.clear();
+    }
+    let (mut ok, mut errors) = (0, 0);
+    for e in md.entries() {
+        let r = e.map_err(|_| ()).and_then(|e| {
+            match md.kind() {
+                MdKind::Snapshot => book.apply_snapshot(&e),
+                MdKind::Incremental => book.apply(&e),
+            }
+            .map_err(|_| ())
+        });
+        match r {
+            Ok(_) => ok += 1,
+            Err(()) => {
+                errors += 1;
+                break;
+            }
+        }
+    }
+    black_box(book.take_changes());
+    black_box(book.top());
+    (ok, errors)
+}
+
+/// Thousands of X messages keyed by price, by position and by entry id
+/// (New, Change with a move and a rename, Delete, DeleteThru/From), a
+/// snapshot now and then, change tracking, the state hash, and the error
+/// paths (unknown id, bad value), decoded through the real parser and
+/// applied to fixed-capacity books: no allocation after construction.
+#[test]
+fn market_data_decoding_and_books_do_not_allocate() {
+    use fixrail::md::Book;
+    let hdr = "8=FIX.4.4|34=9|49=VENUE|52=20261122-10:00:00.000|56=FIXRAIL|";
+    let msg = |body: &str| {
+        fix(&format!(
+            "{}{}|",
+            hdr.replacen("34=9|", &format!("35={}|34=9|", &body[..1]), 1),
+            &body[2..]
+        ))
+    };
+    let price: Vec<Vec<u8>> = [
+        "W|262=P|55=EUR/USD|268=4|269=0|270=1.0830|271=1000000|269=0|270=1.0829|271=500000|269=1|270=1.0832|271=700000|269=1|270=1.0833|271=900000",
+        "X|262=P|268=5|279=0|269=0|55=EUR/USD|270=1.0831|271=100000|279=1|269=0|270=1.0830|271=2000000|346=4|279=0|269=1|270=1.0834|271=300000|279=1|269=1|270=1.0832|271=600000|279=0|269=2|270=1.0831|271=5000",
+        "X|262=P|268=3|279=2|269=0|55=EUR/USD|270=1.0831|279=2|269=1|270=1.0834|279=0|269=0|270=1.0828|271=400000",
+        "X|262=P|268=2|279=3|269=0|55=EUR/USD|270=1.0829|279=4|269=1|270=1.0833",
+        "X|262=P|268=1|279=2|269=1|55=EUR/USD|270=9.99",
+    ]
+    .iter()
+    .map(|b| msg(b))
+    .collect();
+    let position: Vec<Vec<u8>> = [
+        "W|262=Q|55=EUR/USD|268=2|269=0|290=1|270=100.5|271=10|269=1|290=1|270=100.6|271=15",
+        "X|262=Q|268=2|279=0|269=0|290=1|270=100.55|271=5|279=0|269=1|290=2|270=100.7|271=9",
+        "X|262=Q|268=2|279=1|269=0|290=1|271=6|279=2|269=1|290=1",
+        "X|262=Q|268=2|279=2|269=0|290=1|279=1|269=1|290=1|271=15|270=100.6",
+        "X|262=Q|268=1|279=1|269=0|290=7|271=1",
+    ]
+    .iter()
+    .map(|b| msg(b))
+    .collect();
+    let ids: Vec<Vec<u8>> = [
+        "W|262=I|55=EUR/USD|268=2|269=0|270=50.25|271=100|37=B1|269=1|270=50.3|271=400|37=S1",
+        "X|262=I|268=3|279=0|269=0|278=B2|270=50.25|271=50|279=0|269=1|278=S2|270=50.35|271=10|279=0|269=0|278=B3-LONGER-ORDER-ID-0001|270=50.2|271=70",
+        "X|262=I|268=3|279=1|269=0|278=B2|270=50.28|271=60|279=1|280=S2|278=S2b|271=20|279=2|278=B3-LONGER-ORDER-ID-0001",
+        "X|262=I|268=2|279=2|269=0|278=B2|279=2|278=S2b",
+        "X|262=I|268=1|279=1|269=0|278=NOPE|271=1",
+        "X|262=I|268=1|279=0|269=0|278=B9|270=1.000000001|271=1",
+    ]
+    .iter()
+    .map(|b| msg(b))
+    .collect();
+    let mut decoder = Decoder::default();
+    let mut books = [
+        Book::new(5, 10, 0),
+        Book::new(5, 10, 0),
+        Book::new(5, 10, 64),
+    ];
+    let sets = [&price, &position, &ids];
+    let mut run = |rounds: usize, books: &mut [Book; 3]| {
+        let (mut ok, mut errors, mut hash) = (0u64, 0u64, 0u64);
+        for r in 0..rounds {
+            for (book, set) in books.iter_mut().zip(sets) {
+                // The snapshot every 16 rounds, the incrementals in order.
+                let from = if r % 16 == 0 { 0 } else { 1 };
+                for m in &set[from..] {
+                    let (o, e) = md_apply(&mut decoder, book, m);
+                    ok += o;
+                    errors += e;
+                }
+                hash ^= book.state_hash();
+            }
+        }
+        (ok, errors, black_box(hash))
+    };
+    let warm = run(16, &mut books);
+    let (ok, errors, _) =
+        assert_no_alloc("market data decode + book apply", || run(2_000, &mut books));
+    // Each round: one failing message in the price and position sets, two
+    // (unknown id, bad price) in the id set; the same work as the warm-up.
+    assert_eq!(errors, 4 * 2_000, "the error messages failed as planned");
+    assert_eq!(
+        ok,
+        warm.0 * 2_000 / 16,
+        "the measured rounds did what the warm-up did"
+    );
+    assert!(ok >= 2_000 * 20, "{ok} entries applied");
+}

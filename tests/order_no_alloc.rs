@@ -208,6 +208,7 @@ fn instruments() -> Arc<InstrumentTable> {
             max_notional: i128::MAX,
             position_limit: Qty(1_000_000_000),
             collar_bps: 1000,
+            market_data: Default::default(),
         }])
         .unwrap(),
     )

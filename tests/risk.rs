@@ -64,6 +64,7 @@ fn instruments() -> Arc<InstrumentTable> {
         max_notional: MAX_NOTIONAL,
         position_limit: Qty(POSITION_LIMIT),
         collar_bps: 100,
+        market_data: Default::default(),
     };
     let noref = Instrument {
         symbol: "NOREF".into(),

@@ -13,7 +13,20 @@ const KEYS: &[&str] = &[
     "lot_size",
     "reference_price",
     "max_order_qty",
+    "book_depth",
+    "book_max_levels",
+    "book_max_entries",
+    "stale_after_ms",
 ];
+
+/// The most visible levels a book may show per side.
+const BOOK_DEPTH_MAX: u16 = 64;
+/// The most levels a book may keep per side.
+const BOOK_LEVELS_MAX: u16 = 4096;
+/// The most order-by-order entries a book may key (2^20).
+const BOOK_ENTRIES_MAX: u32 = 1 << 20;
+/// The longest staleness interval (one day).
+const STALE_AFTER_MS_MAX: u64 = 86_400_000;
 
 const VENUE_KEYS: &[&str] = &[
     "max_resting_orders_per_instrument",
@@ -69,6 +82,37 @@ pub(super) fn parse(
         positive(name)?.ok_or_else(|| t.missing_because(name, why))
     };
     let symbol_span = symbol.span.clone();
+    let book_depth: u16 = t.int(
+        "book_depth",
+        1..=i128::from(BOOK_DEPTH_MAX),
+        InstrumentConfig::BOOK_DEPTH_DEFAULT,
+    )?;
+    let book_max_levels: u16 = match t.get("book_max_levels") {
+        None => book_depth.saturating_mul(4).min(BOOK_LEVELS_MAX),
+        Some(v) => {
+            let n: u16 = t.int_value("book_max_levels", v, 1..=i128::from(BOOK_LEVELS_MAX))?;
+            if n < book_depth {
+                return Err(t.error(
+                    "book_max_levels",
+                    Some(v.span()),
+                    format!(
+                        "must be at least book_depth ({book_depth}): the book keeps every visible level, found {n}"
+                    ),
+                ));
+            }
+            n
+        }
+    };
+    let market_data = (
+        book_depth,
+        book_max_levels,
+        t.int(
+            "book_max_entries",
+            0..=i128::from(BOOK_ENTRIES_MAX),
+            InstrumentConfig::BOOK_MAX_ENTRIES_DEFAULT,
+        )?,
+        t.int("stale_after_ms", 0..=i128::from(STALE_AFTER_MS_MAX), 0u64)?,
+    );
     let config = InstrumentConfig {
         tick_size: required(
             "tick_size",
@@ -83,6 +127,10 @@ pub(super) fn parse(
             "required: a price to judge orders against, like \"1.0850\"",
         )?,
         max_order_qty: positive("max_order_qty")?,
+        book_depth: market_data.0,
+        book_max_levels: market_data.1,
+        book_max_entries: market_data.2,
+        stale_after_ms: market_data.3,
         symbol: symbol.text,
     };
     Ok((config, symbol_span))

@@ -368,6 +368,26 @@ pub struct InstrumentConfig {
     pub reference_price: rust_decimal::Decimal,
     /// The largest quantity one order may have; `None` = no limit.
     pub max_order_qty: Option<rust_decimal::Decimal>,
+    /// Market data: price levels per side the strategy sees (BookLevel
+    /// events, the book's hash), 1 to 64.
+    pub book_depth: u16,
+    /// Market data: price levels per side the book keeps (a level beyond
+    /// the visible depth moves in when a better one goes), `book_depth` to
+    /// 4096.
+    pub book_max_levels: u16,
+    /// Market data: order-by-order entries (MDEntryID) the book can key, 0
+    /// to 2^20.
+    pub book_max_entries: u32,
+    /// Market data: no update within this many milliseconds makes the book
+    /// stale (`BookStale { NoUpdates }`); 0 = never.
+    pub stale_after_ms: u64,
+}
+
+impl InstrumentConfig {
+    /// `book_depth` when the file does not say.
+    pub const BOOK_DEPTH_DEFAULT: u16 = 10;
+    /// `book_max_entries` when the file does not say.
+    pub const BOOK_MAX_ENTRIES_DEFAULT: u32 = 1024;
 }
 
 /// `[venue]`: the venue simulator's limits (all tables are sized from

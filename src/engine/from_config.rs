@@ -188,6 +188,12 @@ pub fn instrument_table(cfg: &Config) -> Result<crate::strategy::InstrumentTable
             max_notional: i128::MAX,
             position_limit: Qty(i64::MAX),
             collar_bps: u32::MAX,
+            market_data: crate::strategy::MarketDataConfig {
+                book_depth: ins.book_depth,
+                book_max_levels: ins.book_max_levels,
+                book_max_entries: ins.book_max_entries,
+                stale_after_ms: ins.stale_after_ms,
+            },
         });
     }
     InstrumentTable::new(list).map_err(|e| format!("{file}: instrument: {e}"))

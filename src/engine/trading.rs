@@ -1,7 +1,8 @@
 //! The order path behind an initiator session: a strategy's command ring →
 //! pre-trade risk → the order stage → the session (journal, socket); the
 //! venue's ExecutionReports and OrderCancelRejects → the order stage → the
-//! strategy's event ring.
+//! strategy's event ring. Market data (`Subscribe`/`Unsubscribe`, W/X/Y)
+//! goes to the market-data stage ([`crate::md::MarketData`]) beside it.
 //!
 //! [`TradingApplication`] is a session [`Application`]: inbound 8/9 arrive
 //! through `on_message`, and its `poll` (called every engine turn) drains
@@ -12,6 +13,7 @@
 use crate::codec::{Message, MessageWriter, UtcTimestamp};
 use crate::dictionary::Dictionary;
 use crate::journal::JournalReader;
+use crate::md::{EventOut, MarketData};
 use crate::order::{EventSink, OrderManager, OrderSender};
 use crate::risk::RiskEngine;
 use crate::session::{Application, Event as SessionEvent, Responder, SendError, Verdict};
@@ -74,6 +76,8 @@ pub struct TradingApplication {
     pending_up: Option<Event>,
     /// The kill switch asked for every open order to be canceled.
     cancel_all: bool,
+    /// Market data: subscriptions, books, their events.
+    md: MarketData,
 }
 
 impl TradingApplication {
@@ -85,6 +89,13 @@ impl TradingApplication {
         port: EnginePort,
         session_index: u16,
     ) -> TradingApplication {
+        // The ClOrdID prefix is already checked to suit an MDReqID prefix.
+        let md = MarketData::new(
+            std::sync::Arc::clone(orders.instruments()),
+            orders.clordid_format().prefix(),
+            port.free_event_slots(),
+        )
+        .expect("a valid ClOrdID prefix is a valid MDReqID prefix");
         TradingApplication {
             orders,
             risk,
@@ -93,6 +104,7 @@ impl TradingApplication {
             reconcile_due: false,
             pending_up: None,
             cancel_all: false,
+            md,
         }
     }
 
@@ -115,7 +127,29 @@ impl TradingApplication {
         &mut self.risk
     }
 
+    /// The market-data stage (books, subscriptions, counters).
+    pub fn market_data(&self) -> &MarketData {
+        &self.md
+    }
+
+    /// Where market data pushes: the ring, behind the order stage's events.
+    fn md_out(&mut self) -> (&mut MarketData, EventOut<'_>) {
+        let orders_waiting = self.orders.events_pending() > 0;
+        (
+            &mut self.md,
+            EventOut {
+                port: &mut self.port,
+                orders_waiting,
+            },
+        )
+    }
+
     fn command(&mut self, now: UtcTimestamp, cmd: &Command, tx: &mut Responder<'_>) {
+        if let Command::Subscribe { .. } | Command::Unsubscribe { .. } = cmd {
+            let (md, mut out) = self.md_out();
+            md.handle_command(now, cmd, tx, &mut out);
+            return;
+        }
         let now_ns = now.unix_nanos();
         let refused = match *cmd {
             Command::NewOrder {
@@ -192,8 +226,15 @@ impl Application for TradingApplication {
         _dict: &Dictionary,
         _tx: &mut Responder<'_>,
     ) -> Verdict {
-        if !matches!(msg.msg_type(), b"8" | b"9") {
-            return Verdict::Unsupported;
+        match msg.msg_type() {
+            b"8" | b"9" => {}
+            b"W" | b"X" | b"Y" => {
+                let (md, mut out) = self.md_out();
+                md.handle_message(now, msg, &mut out);
+                return Verdict::Accepted;
+            }
+            // S, Z, AG: the quote desk's.
+            _ => return Verdict::Unsupported,
         }
         let mut sink = Sink {
             port: &mut self.port,
@@ -208,7 +249,11 @@ impl Application for TradingApplication {
         Verdict::Accepted
     }
 
-    fn on_event(&mut self, _now: UtcTimestamp, event: &SessionEvent) {
+    fn on_event(&mut self, now: UtcTimestamp, event: &SessionEvent) {
+        {
+            let (md, mut out) = self.md_out();
+            md.handle_event(now, event, &mut out);
+        }
         let e = match event {
             SessionEvent::LoggedOn { .. } => Event::SessionUp {
                 session: self.session_index,
@@ -236,6 +281,10 @@ impl Application for TradingApplication {
             venue_rejects: 0,
         };
         work += self.orders.flush_events(&mut sink);
+        {
+            let (md, mut out) = self.md_out();
+            work += md.poll(now, tx, &mut out);
+        }
         if tx.is_up() && self.reconcile_due {
             self.reconcile_due = false;
             match self.orders.reconcile(&mut TxSender(tx)) {

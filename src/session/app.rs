@@ -110,6 +110,12 @@ impl Responder<'_> {
         self.core.logged_on
     }
 
+    /// The MsgSeqNum the next message sent through this responder will
+    /// carry (request ids that must be unique on the journal use it).
+    pub fn next_seq_out(&self) -> u64 {
+        self.store.next_out()
+    }
+
     /// Sends an application message: the session writes 8, 9, 35, 34, 49, 52,
     /// 56 and 10; `extra_header` (ascending tags) and the body come from the
     /// caller. Journaled before it is queued for the socket.

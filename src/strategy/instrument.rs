@@ -25,6 +25,35 @@ pub struct Instrument {
     /// Price collar: a limit price more than this many basis points away
     /// from the reference price is refused.
     pub collar_bps: u32,
+    /// How the engine keeps this instrument's market data.
+    pub market_data: MarketDataConfig,
+}
+
+/// One instrument's market-data settings (`[[instrument]]` `book_*` and
+/// `stale_after_ms`): the book's fixed sizes and its staleness interval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MarketDataConfig {
+    /// Price levels per side the strategy sees (depth events, hashes).
+    pub book_depth: u16,
+    /// Price levels per side the book keeps (at least `book_depth`).
+    pub book_max_levels: u16,
+    /// Order-by-order entries (MDEntryID) the book can key.
+    pub book_max_entries: u32,
+    /// No update within this many milliseconds makes the book stale; 0 =
+    /// never.
+    pub stale_after_ms: u64,
+}
+
+impl Default for MarketDataConfig {
+    /// 10 visible levels, 40 kept, 1024 entries, no staleness check.
+    fn default() -> Self {
+        MarketDataConfig {
+            book_depth: 10,
+            book_max_levels: 40,
+            book_max_entries: 1024,
+            stale_after_ms: 0,
+        }
+    }
 }
 
 /// Why the table could not be built.

@@ -13,7 +13,7 @@ mod types;
 
 pub use agent::StrategyAgent;
 pub use handle::{channel, drive, EnginePort, Full, Strategy, StrategyHandle};
-pub use instrument::{Instrument, InstrumentError, InstrumentTable};
+pub use instrument::{Instrument, InstrumentError, InstrumentTable, MarketDataConfig};
 pub use types::{
     Command, Event, InstrumentId, MdEntryTypes, OrdType, OrderId, OrderState, Price, Qty, QuoteId,
     RejectReason, Side, StaleCause, TimeInForce, TopOfBook,

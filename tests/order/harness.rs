@@ -37,6 +37,7 @@ pub fn instrument(symbol: &str, tick: &str) -> Instrument {
         max_notional: i128::MAX,
         position_limit: Qty(1_000_000),
         collar_bps: 1000,
+        market_data: Default::default(),
     }
 }
 

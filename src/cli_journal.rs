@@ -172,7 +172,7 @@ pub fn run(command: JournalCommand) -> Result<ExitCode, String> {
 // Opening and walking a journal (read-only).
 
 /// Damage found in a journal.
-struct Problem {
+pub(crate) struct Problem {
     file: PathBuf,
     offset: Option<usize>,
     what: String,
@@ -188,7 +188,7 @@ impl std::fmt::Display for Problem {
 }
 
 /// Maps the journal in `dir` read-only and checks its segment headers.
-fn open(dir: &Path) -> Result<(JournalReader, Vec<Problem>), String> {
+pub(crate) fn open(dir: &Path) -> Result<(JournalReader, Vec<Problem>), String> {
     let meta = std::fs::metadata(dir)
         .map_err(|e| format!("{}: cannot open journal directory: {e}", dir.display()))?;
     if !meta.is_dir() {
@@ -252,14 +252,14 @@ fn open(dir: &Path) -> Result<(JournalReader, Vec<Problem>), String> {
 }
 
 /// What a walk over the journal meets.
-enum Item<'a> {
+pub(crate) enum Item<'a> {
     Record(RecordRef<'a>),
     Damage(Problem),
 }
 
 /// Visits every record and every damaged region in journal order; returns
 /// where the next record would be appended (after a writer's recovery).
-fn walk<'a>(reader: &'a JournalReader, mut visit: impl FnMut(Item<'a>)) -> Position {
+pub(crate) fn walk<'a>(reader: &'a JournalReader, mut visit: impl FnMut(Item<'a>)) -> Position {
     let segment_path = |index: u64| {
         reader
             .segments()
@@ -349,7 +349,7 @@ fn finish(written: io::Result<ExitCode>) -> Result<ExitCode, String> {
     }
 }
 
-fn warn(problem: &Problem) {
+pub(crate) fn warn(problem: &Problem) {
     eprintln!("fixrail: warning: {problem}");
 }
 
@@ -619,7 +619,7 @@ fn escape(bytes: &[u8]) -> String {
 }
 
 /// `2026-11-22T10:00:00.123456789Z` for nanoseconds since the Unix epoch.
-fn utc(nanos: i64) -> String {
+pub(crate) fn utc(nanos: i64) -> String {
     let t = fixrail::codec::UtcTimestamp::from_unix_nanos(nanos);
     let d = t.date();
     let day_secs = t.unix_secs().rem_euclid(86_400);

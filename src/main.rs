@@ -37,6 +37,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod cli_journal;
+mod cli_replay;
 
 #[derive(ClapParser)]
 #[command(name = "fixrail", version, about = "A low-latency FIX 4.4 engine")]
@@ -141,6 +142,10 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         config: PathBuf,
     },
+    /// Replay a trading session's market data from its journal into fresh
+    /// books (deterministic: the same journal gives the same books and
+    /// hashes), at the captured pace, N times faster, or `max`.
+    Replay(cli_replay::ReplayArgs),
     /// Read-only journal tools: dump, verify, stats.
     Journal {
         #[command(subcommand)]
@@ -165,6 +170,7 @@ fn main() -> ExitCode {
         } => check_dictionary(&path),
         Command::Decode { dictionary, file } => decode(dictionary.as_deref(), file.as_deref()),
         Command::Journal { command } => cli_journal::run(command),
+        Command::Replay(args) => cli_replay::run(&args),
         Command::Run { config } => run(&config, false),
         Command::Demo {
             orders,

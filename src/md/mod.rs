@@ -10,6 +10,7 @@
 
 pub mod book;
 pub mod entry;
+pub mod replay;
 pub mod request;
 pub mod stage;
 
@@ -17,5 +18,6 @@ pub use book::{
     Applied, Book, BookError, BookSide, Changes, Level, Levels, Limit, SideChanges, Top,
 };
 pub use entry::{MdEntries, MdEntry, MdError, MdKind, MdMessage, UpdateAction};
+pub use replay::{Replay, ReplayCounters};
 pub use request::{MdReqId, MdReqIdFormat, MdRequest, MdSender, SubscriptionType};
 pub use stage::{EventOut, MarketData, MdCounters, SubState, Want};

@@ -84,6 +84,18 @@ impl MdReqId {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
+
+    /// An id read back from a message (replay); `None` when it is longer
+    /// than [`MD_REQ_ID_MAX`].
+    pub fn from_bytes(b: &[u8]) -> Option<MdReqId> {
+        if b.len() > MD_REQ_ID_MAX {
+            return None;
+        }
+        let mut id = MdReqId::default();
+        id.bytes[..b.len()].copy_from_slice(b);
+        id.len = b.len() as u8;
+        Some(id)
+    }
 }
 
 impl std::fmt::Debug for MdReqId {

@@ -529,6 +529,78 @@ impl MarketData {
         }
     }
 
+    /// Replay: a MarketDataRequest this stage sent, read back from the
+    /// journal. The subscription becomes what it was when the V went out
+    /// (what was asked, the request's MDReqID), as if the strategy's
+    /// command had just been sent, so the W and X that answered it apply
+    /// and anything for an older id is ignored, exactly as they were live.
+    /// Returns false for a V that is not this stage's (another id format,
+    /// an unknown instrument, a missing 262 or 263).
+    pub fn adopt_request(&mut self, msg: &Message<'_>, out: &mut EventOut<'_>) -> bool {
+        use crate::codec::tags;
+        let Some(id) = msg.get(tags::MD_REQ_ID).map(|f| f.value()) else {
+            return false;
+        };
+        let Some(instrument) = self.ids.instrument(id) else {
+            return false;
+        };
+        let i = usize::from(instrument.0);
+        let (Some(id), true) = (MdReqId::from_bytes(id), i < self.subs.len()) else {
+            return false;
+        };
+        let kind = match msg.get(263).map(|f| f.value()) {
+            Some(b"0") => SubscriptionType::Snapshot,
+            Some(b"1") => SubscriptionType::SnapshotAndUpdates,
+            Some(b"2") => SubscriptionType::Unsubscribe,
+            _ => return false,
+        };
+        if kind == SubscriptionType::Unsubscribe {
+            let s = &mut self.subs[i];
+            if s.cancel == id {
+                s.cancel = MdReqId::default();
+            } else if s.id == id {
+                self.end(i);
+            }
+        } else {
+            let mut entries = MdEntryTypes::default();
+            for f in msg.body().iter().filter(|f| f.tag() == 269) {
+                if let Some(t) = f.value().first().and_then(|&b| MdEntryTypes::from_fix(b)) {
+                    entries = entries.with(t);
+                }
+            }
+            let want = Want {
+                depth: msg
+                    .get(264)
+                    .and_then(|f| f.as_u64().ok())
+                    .map_or(0, |d| d.min(u64::from(u16::MAX)) as u16),
+                entries,
+                updates: kind == SubscriptionType::SnapshotAndUpdates,
+                aggregated: msg.get(266).is_none_or(|f| f.value() != b"N"),
+            };
+            let was_live = self.subs[i].state == SubState::Live && self.subs[i].id != id;
+            let s = &mut self.subs[i];
+            s.active = true;
+            s.want = want;
+            s.id = id;
+            s.cancel = MdReqId::default();
+            s.send_due = false;
+            if s.state == SubState::Unsubscribed || was_live {
+                s.state = SubState::Requested;
+            }
+            if was_live {
+                // Live, a new request for a live book came from the
+                // strategy's second Subscribe, which cleared it first.
+                self.clear_book(i);
+                self.emit(i, out);
+            }
+        }
+        self.sends_due = self
+            .subs
+            .iter()
+            .any(|s| (s.active && s.send_due) || !s.cancel.is_empty());
+        true
+    }
+
     /// The stage's turn: pending requests (when the session is up),
     /// staleness, then queued events and dirty batches as room allows.
     /// Returns the work done.

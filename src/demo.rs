@@ -55,6 +55,14 @@ pub struct DemoReport {
     /// The engine's `read()` returns the ExecutionReport New → the strategy
     /// pops the acknowledgement.
     pub read_to_ring: Histogram<u64>,
+    /// Tick to top of book: the engine's `read()` returns bytes holding a
+    /// W or X → the `TopOfBook` it made is in the strategy's ring.
+    pub tick_to_event: Histogram<u64>,
+    /// Tick to strategy: the same `read()` → the strategy pops that
+    /// `TopOfBook`.
+    pub tick_to_strategy: Histogram<u64>,
+    /// `TopOfBook` events the strategy got.
+    pub ticks: u64,
     /// QuickFIX's round trips (ns), when it ran.
     pub quickfix: Option<Histogram<u64>>,
     /// Order-to-ack round trips (NewOrderSingle sent by the strategy →
@@ -73,6 +81,7 @@ pub struct DemoReport {
 #[derive(Debug, Default)]
 struct Shared {
     acks: AtomicU64,
+    ticks: AtomicU64,
     fills: AtomicU64,
     rejects: AtomicU64,
     done: AtomicBool,
@@ -111,13 +120,24 @@ pub struct PingPong {
     sent_at: MonoTime,
     in_flight: bool,
     up: bool,
+    /// Subscribe to the instrument's top of book (after each logon: the
+    /// engine restores it after a reconnect by itself, this is the first).
+    subscribe: bool,
+    subscribed: bool,
     shared: Arc<Shared>,
 }
 
 impl Strategy for PingPong {
     fn on_event(&mut self, e: &Event, _h: &mut StrategyHandle) {
         match *e {
-            Event::SessionUp { .. } => self.up = true,
+            Event::SessionUp { .. } => {
+                self.up = true;
+                self.subscribe = true;
+            }
+            Event::TopOfBook(_) => {
+                self.probe.stamp(StageKind::TickSeen);
+                self.shared.ticks.fetch_add(1, Ordering::Relaxed);
+            }
             Event::SessionDown { .. } => self.up = false,
             Event::OrderSent { order, tag } => {
                 if let Some(t) = self.sched.pop_front() {
@@ -178,6 +198,18 @@ impl Strategy for PingPong {
     }
 
     fn on_tick(&mut self, _now_ns: u64, h: &mut StrategyHandle) -> usize {
+        if self.subscribe && !self.subscribed {
+            let cmd = Command::Subscribe {
+                instrument: self.instrument,
+                depth: 1,
+                entries: crate::strategy::MdEntryTypes::BOOK,
+                updates: true,
+                aggregated: true,
+            };
+            if h.send(cmd).is_ok() {
+                self.subscribed = true;
+            }
+        }
         if !self.up || self.next >= self.total {
             return 0;
         }
@@ -374,6 +406,8 @@ pub fn run_with_config(
         sent_at: MonoTime::from_nanos(0),
         in_flight: false,
         up: false,
+        subscribe: false,
+        subscribed: false,
         shared: Arc::clone(&shared),
     };
     let cores = core_affinity::get_core_ids().map(|c| c.len()).unwrap_or(0);
@@ -437,6 +471,9 @@ pub fn run_with_config(
     Ok(DemoReport {
         ring_to_write: stages.ring_to_write,
         read_to_ring: stages.read_to_ring,
+        tick_to_event: stages.tick_to_event,
+        tick_to_strategy: stages.tick_to_strategy,
+        ticks: shared.ticks.load(Ordering::Relaxed),
         quickfix,
         order_to_ack: hist,
         fills: shared.fills.load(Ordering::Relaxed),
@@ -507,6 +544,14 @@ struct Stages {
     in_pairs: u64,
     ring_to_write: Histogram<u64>,
     read_to_ring: Histogram<u64>,
+    /// Read stamps of ticks, waiting for their TopOfBook's pop.
+    tick_reads: std::collections::VecDeque<u64>,
+    /// The read stamp of the last tick, waiting for its push stamp.
+    tick_read: Option<u64>,
+    tick_seen: std::collections::VecDeque<u64>,
+    tick_pairs: u64,
+    tick_to_event: Histogram<u64>,
+    tick_to_strategy: Histogram<u64>,
 }
 
 impl Stages {
@@ -522,6 +567,12 @@ impl Stages {
             in_pairs: 0,
             ring_to_write: h()?,
             read_to_ring: h()?,
+            tick_reads: Default::default(),
+            tick_read: None,
+            tick_seen: Default::default(),
+            tick_pairs: 0,
+            tick_to_event: h()?,
+            tick_to_strategy: h()?,
         })
     }
 
@@ -533,6 +584,20 @@ impl Stages {
                     StageKind::Write => self.writes.push_back(s.at),
                     StageKind::Read => self.reads.push_back(s.at),
                     StageKind::Ack => self.acks.push_back(s.at),
+                    StageKind::TickRead => {
+                        self.tick_reads.push_back(s.at);
+                        self.tick_read = Some(s.at);
+                    }
+                    // The engine pushes a TickRead and its TickPushed
+                    // together, in that order.
+                    StageKind::TickPushed => {
+                        if let Some(r) = self.tick_read.take() {
+                            if self.tick_pairs >= self.warmup {
+                                let _ = self.tick_to_event.record(s.at.saturating_sub(r).max(1));
+                            }
+                        }
+                    }
+                    StageKind::TickSeen => self.tick_seen.push_back(s.at),
                 }
             }
         }
@@ -550,6 +615,16 @@ impl Stages {
             self.in_pairs += 1;
             if self.in_pairs > self.warmup {
                 let _ = self.read_to_ring.record(a.saturating_sub(r).max(1));
+            }
+        }
+        // One TopOfBook per stamped tick (the strategy's ring is never
+        // full here, so nothing is coalesced): pair them in order.
+        while let (Some(&r), Some(&t)) = (self.tick_reads.front(), self.tick_seen.front()) {
+            self.tick_reads.pop_front();
+            self.tick_seen.pop_front();
+            self.tick_pairs += 1;
+            if self.tick_pairs > self.warmup {
+                let _ = self.tick_to_strategy.record(t.saturating_sub(r).max(1));
             }
         }
     }

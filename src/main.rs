@@ -284,6 +284,8 @@ fn print_stages(r: &fixrail::demo::DemoReport) {
     for (name, h) in [
         ("strategy ring → write()", &r.ring_to_write),
         ("read() → event ring", &r.read_to_ring),
+        ("tick: read() → TopOfBook in ring", &r.tick_to_event),
+        ("tick: read() → strategy has TopOfBook", &r.tick_to_strategy),
     ] {
         if h.is_empty() {
             continue;

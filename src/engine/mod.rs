@@ -750,6 +750,16 @@ impl<C: Clock> Inner<C> {
                             p.stamp_at(crate::harness::stages::StageKind::Read, read_at);
                         }
                     }
+                    // Market data on the probed session: did this message
+                    // make a TopOfBook event?
+                    let tops_before = match self.probe.as_ref() {
+                        Some((probed, _))
+                            if *probed == i && matches!(msg.msg_type(), b"X" | b"W") =>
+                        {
+                            Some(self.slots[i].app.top_of_book_events())
+                        }
+                        _ => None,
+                    };
                     let slot = &mut self.slots[i];
                     match JournalStore::new(&mut self.journal, slot.journal_id) {
                         Ok(mut store) => slot.session.on_message(
@@ -760,6 +770,14 @@ impl<C: Clock> Inner<C> {
                             &mut self.out,
                         ),
                         Err(_) => self.out_store_failure(),
+                    }
+                    if let (Some(before), Some((_, p))) = (tops_before, self.probe.as_mut()) {
+                        if self.slots[i].app.top_of_book_events() != before {
+                            use crate::harness::stages::StageKind;
+                            let pushed = p.now();
+                            p.stamp_at(StageKind::TickRead, read_at);
+                            p.stamp_at(StageKind::TickPushed, pushed);
+                        }
                     }
                     (i, len)
                 }

@@ -219,6 +219,10 @@ impl Application for TradingApplication {
         Some(self)
     }
 
+    fn top_of_book_events(&self) -> u64 {
+        self.md.counters().tops
+    }
+
     fn on_message(
         &mut self,
         now: UtcTimestamp,

@@ -20,6 +20,14 @@ pub enum StageKind {
     Read,
     /// The strategy popped the acknowledgement from its event ring.
     Ack,
+    /// The engine's `read()` returned bytes holding a market-data message
+    /// that made a `TopOfBook` event (stamped with the read's time, after
+    /// the event was pushed).
+    TickRead,
+    /// That `TopOfBook` event is in the strategy's ring.
+    TickPushed,
+    /// The strategy popped a `TopOfBook` event.
+    TickSeen,
 }
 
 /// One timestamp.

@@ -131,6 +131,8 @@ pub struct MdCounters {
     pub updates_applied: u64,
     /// Trades passed to the strategy.
     pub trades: u64,
+    /// `TopOfBook` events pushed (each ends a batch).
+    pub tops: u64,
     /// Batches the ring had no room for (the instrument went dirty).
     pub coalesced: u64,
     /// `BookStale` events raised (every cause).
@@ -1162,6 +1164,8 @@ impl MarketData {
             let pushed = out.port.push_event(e);
             debug_assert!(pushed, "room was checked");
         }
+        // Every batch ends with its TopOfBook.
+        self.counters.tops += 1;
         // The strategy's view is now the book's.
         if depth > 1 {
             for (k, side) in [BookSide::Bid, BookSide::Ask].into_iter().enumerate() {

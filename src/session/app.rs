@@ -68,6 +68,13 @@ pub trait Application {
     /// Sends what [`Application::has_queued`] announced, through `tx` (this
     /// session, logged on). Default: nothing.
     fn send_queued(&mut self, _now: UtcTimestamp, _tx: &mut Responder<'_>) {}
+
+    /// `TopOfBook` events this application has pushed to its strategy so
+    /// far (the latency harness stamps the inbound message that made one);
+    /// 0 for applications without market data.
+    fn top_of_book_events(&self) -> u64 {
+        0
+    }
 }
 
 /// Why a message could not be sent.

@@ -210,9 +210,11 @@ fn from_requests(reqs: &[(Vec<u8>, Vec<u8>)]) -> Result<(InstrumentTable, Vec<u8
             return Ok((t, prefix));
         }
     }
-    Err("the journal's MarketDataRequests do not agree on an MDReqID prefix and instruments; \
+    Err(
+        "the journal's MarketDataRequests do not agree on an MDReqID prefix and instruments; \
          give --config"
-        .into())
+            .into(),
+    )
 }
 
 /// `fixrail replay`.
@@ -352,7 +354,8 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode, String> {
         });
     });
     failed.map_err(|e| format!("stdout: {e}"))?;
-    report(&mut out, &replay, &instruments, &name_of(session)).map_err(|e| format!("stdout: {e}"))?;
+    report(&mut out, &replay, &instruments, &name_of(session))
+        .map_err(|e| format!("stdout: {e}"))?;
     out.flush().map_err(|e| format!("stdout: {e}"))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -443,7 +446,10 @@ fn report(
         }
         let top = book.top();
         let side = |l: Option<fixrail::md::Level>| {
-            l.map_or_else(|| "-".to_string(), |l| format!("{}@{}", l.qty.0, px(l.price)))
+            l.map_or_else(
+                || "-".to_string(),
+                |l| format!("{}@{}", l.qty.0, px(l.price)),
+            )
         };
         writeln!(
             out,
@@ -457,5 +463,9 @@ fn report(
             book.state_hash()
         )?;
     }
-    writeln!(out, "books hash {:016x}", replay.books_hash(instruments.len()))
+    writeln!(
+        out,
+        "books hash {:016x}",
+        replay.books_hash(instruments.len())
+    )
 }

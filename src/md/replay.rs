@@ -258,7 +258,11 @@ impl Replay {
         match msg.msg_type() {
             b"A" => {
                 if *up {
-                    md.handle_event(now, &SessionEvent::Disconnected(DisconnectReason::LocalLogout), out);
+                    md.handle_event(
+                        now,
+                        &SessionEvent::Disconnected(DisconnectReason::LocalLogout),
+                        out,
+                    );
                 }
                 *up = true;
                 counters.logons += 1;
@@ -291,7 +295,11 @@ impl Replay {
             b"5" => {
                 if *up {
                     *up = false;
-                    md.handle_event(now, &SessionEvent::Disconnected(DisconnectReason::LocalLogout), out);
+                    md.handle_event(
+                        now,
+                        &SessionEvent::Disconnected(DisconnectReason::LocalLogout),
+                        out,
+                    );
                 }
                 return;
             }

@@ -15,8 +15,10 @@
 //! New inserts and shifts down, Delete removes and shifts up, Change keeps
 //! the price). Order entries are keyed by MDEntryID (278) in X and by
 //! OrderID (37) in W (the stock FIX 4.4 MDFullGrp has no 278); both are the
-//! venue's OrderID. An order whose price changes is deleted and entered
-//! again. Within one X the deletes come first (deepest first), then the new
+//! venue's OrderID. An order-by-order view holds the best `depth` orders
+//! of each side in priority order; an order that loses its place (its
+//! price changed, or its quantity grew) is deleted and entered again, at
+//! the back of its price level. Within one X the deletes come first (deepest first), then the new
 //! entries (best first), then the changes, so a receiver never holds more
 //! than `depth` entries per side and positions are right when applied in
 //! order.
@@ -254,19 +256,25 @@ fn diff(
         id: l.id,
         pos: pos(i),
     };
+    // An order whose quantity grew went to the back of its level: for an
+    // order view it is a new entry, not a change.
+    let kept = |was: &Level, now: &Level| aggregated || now.qty <= was.qty;
     for (i, l) in view.iter().enumerate().rev() {
-        if find(cur, l, side, aggregated).is_none() {
+        let found = find(cur, l, side, aggregated);
+        if found.is_none_or(|j| !kept(l, &cur[j])) {
             out.push(entry(b'2', l, i));
         }
     }
     for (j, l) in cur.iter().enumerate() {
-        if find(view, l, side, aggregated).is_none() {
+        let found = find(view, l, side, aggregated);
+        if found.is_none_or(|i| !kept(&view[i], l)) {
             out.push(entry(b'0', l, j));
         }
     }
     for (j, l) in cur.iter().enumerate() {
         if let Some(i) = find(view, l, side, aggregated) {
-            if view[i].qty != l.qty || view[i].orders != l.orders {
+            let was = &view[i];
+            if kept(was, l) && (was.qty != l.qty || was.orders != l.orders) {
                 out.push(entry(b'1', l, j));
             }
         }

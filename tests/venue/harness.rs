@@ -1,3 +1,5 @@
+#![allow(dead_code)] // Each test binary that includes the harness uses part of it.
+
 //! A venue with several client sessions, in process: each client is a real
 //! [`Session`] (acceptor, [`MemoryStore`]) running a [`VenueApplication`] on
 //! one shared [`Venue`], fed with encoded messages on a virtual clock. After

@@ -178,7 +178,11 @@ impl RefBook {
             Some("X") => {
                 assert_eq!(m.get(262), Some(req_id), "X names its MDReqID: {m:?}");
                 for inst in instances(m, 268, 279) {
-                    assert_eq!(get(&inst, 55), Some(self.symbol.as_str()), "55 on each X entry");
+                    assert_eq!(
+                        get(&inst, 55),
+                        Some(self.symbol.as_str()),
+                        "55 on each X entry"
+                    );
                     self.apply_entry(&inst, m);
                 }
                 self.incrementals += 1;
@@ -205,11 +209,22 @@ impl RefBook {
         let orders = get(inst, 346).map(|n| n.parse().unwrap());
         let list = &mut self.sides[side];
         if self.aggregated && self.position {
-            let p: usize = get(inst, 290).expect("290 when keyed by position").parse().unwrap();
+            let p: usize = get(inst, 290)
+                .expect("290 when keyed by position")
+                .parse()
+                .unwrap();
             match action {
                 "0" => {
                     assert!(p >= 1 && p <= list.len() + 1, "New at {p}: {m:?}");
-                    list.insert(p - 1, Entry { id: None, px: px.unwrap(), qty: qty.unwrap(), orders });
+                    list.insert(
+                        p - 1,
+                        Entry {
+                            id: None,
+                            px: px.unwrap(),
+                            qty: qty.unwrap(),
+                            orders,
+                        },
+                    );
                 }
                 "1" => {
                     assert_eq!(Some(list[p - 1].px), px, "Change keeps the price: {m:?}");
@@ -230,7 +245,15 @@ impl RefBook {
                         .iter()
                         .position(|e| Self::better(side, px, e.px))
                         .unwrap_or(list.len());
-                    list.insert(i, Entry { id: None, px, qty: qty.unwrap(), orders });
+                    list.insert(
+                        i,
+                        Entry {
+                            id: None,
+                            px,
+                            qty: qty.unwrap(),
+                            orders,
+                        },
+                    );
                 }
                 ("1", Some(i)) => {
                     list[i].qty = qty.unwrap();
@@ -252,7 +275,15 @@ impl RefBook {
                         .iter()
                         .position(|e| Self::better(side, px, e.px))
                         .unwrap_or(list.len());
-                    list.insert(i, Entry { id: Some(id), px, qty: qty.unwrap(), orders: None });
+                    list.insert(
+                        i,
+                        Entry {
+                            id: Some(id),
+                            px,
+                            qty: qty.unwrap(),
+                            orders: None,
+                        },
+                    );
                 }
                 ("1", Some(i)) => list[i].qty = qty.unwrap(),
                 ("2", Some(i)) => {
@@ -274,15 +305,28 @@ impl RefBook {
             } else if self.aggregated {
                 v.md_levels(&self.symbol, side, self.depth)
                     .into_iter()
-                    .map(|(px, qty, n)| Entry { id: None, px: fixed(px), qty: fixed(qty), orders: Some(n) })
+                    .map(|(px, qty, n)| Entry {
+                        id: None,
+                        px: fixed(px),
+                        qty: fixed(qty),
+                        orders: Some(n),
+                    })
                     .collect()
             } else {
                 v.md_orders(&self.symbol, side, self.depth)
                     .into_iter()
-                    .map(|(id, px, qty)| Entry { id: Some(id), px: fixed(px), qty: fixed(qty), orders: None })
+                    .map(|(id, px, qty)| Entry {
+                        id: Some(id),
+                        px: fixed(px),
+                        qty: fixed(qty),
+                        orders: None,
+                    })
                     .collect()
             };
-            assert_eq!(self.sides[i], want, "side {side:?} differs from the venue's book");
+            assert_eq!(
+                self.sides[i], want,
+                "side {side:?} differs from the venue's book"
+            );
         }
     }
 }
@@ -292,12 +336,23 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
 }
 
-fn subscribe(sim: &mut Sim, c: usize, req: &str, symbol: &str, depth: usize, agg: &str, types: &[&str]) {
+fn subscribe(
+    sim: &mut Sim,
+    c: usize,
+    req: &str,
+    symbol: &str,
+    depth: usize,
+    agg: &str,
+    types: &[&str],
+) {
     let types: String = types.iter().map(|t| format!("269={t}|")).collect();
     let n = types.matches("269=").count();
     sim.send(
@@ -319,8 +374,20 @@ fn random_stream_keeps_the_book(keying: MdKeying, depth: usize, agg: bool) {
     let mut sim = sim(keying);
     let shown = if depth == 0 { 20 } else { depth };
     let mut book = RefBook::new("FXR", shown, agg, agg && keying == MdKeying::Position);
-    subscribe(&mut sim, C2, "md1", "FXR", depth, if agg { "Y" } else { "N" }, &["0", "1", "2"]);
-    assert_eq!(apply_all(&mut sim, C2, &mut book, "md1"), 1, "one W on subscribe");
+    subscribe(
+        &mut sim,
+        C2,
+        "md1",
+        "FXR",
+        depth,
+        if agg { "Y" } else { "N" },
+        &["0", "1", "2"],
+    );
+    assert_eq!(
+        apply_all(&mut sim, C2, &mut book, "md1"),
+        1,
+        "one W on subscribe"
+    );
     book.check(&sim, [true, true]);
     let mut rng = Lcg(0x5eed + depth as u64 + u64::from(agg));
     let mut live: [Vec<(String, u8)>; 2] = [Vec::new(), Vec::new()];
@@ -342,7 +409,11 @@ fn random_stream_keeps_the_book(keying: MdKeying, depth: usize, agg: bool) {
                 let j = (r / 10) as usize % live[c].len();
                 let (orig, side) = live[c][j].clone();
                 live[c][j].0 = cl.clone();
-                let px = if side == b'1' { 9990 - (r / 100) % 10 } else { 10010 + (r / 100) % 10 };
+                let px = if side == b'1' {
+                    9990 - (r / 100) % 10
+                } else {
+                    10010 + (r / 100) % 10
+                };
                 let qty = 1 + (r / 1000) % 8;
                 sim.send(
                     c,
@@ -433,13 +504,25 @@ fn trades_appear_on_fills_with_price_and_size() {
     // A buy sweeping two offer levels: one X with both trades (269=2, 270,
     // 271), the emptied level deleted and the partly taken one changed.
     let mut sim = sim(MdKeying::Price);
-    sim.send(C1, "D", &format!("11=s1|55=FXR|54=2|60={T}|38=10|40=2|44=100.00|"));
-    sim.send(C1, "D", &format!("11=s2|55=FXR|54=2|60={T}|38=5|40=2|44=100.01|"));
+    sim.send(
+        C1,
+        "D",
+        &format!("11=s1|55=FXR|54=2|60={T}|38=10|40=2|44=100.00|"),
+    );
+    sim.send(
+        C1,
+        "D",
+        &format!("11=s2|55=FXR|54=2|60={T}|38=5|40=2|44=100.01|"),
+    );
     sim.take(C1);
     let mut book = RefBook::new("FXR", 20, true, false);
     subscribe(&mut sim, C2, "t", "FXR", 0, "Y", &["0", "1", "2"]);
     apply_all(&mut sim, C2, &mut book, "t");
-    sim.send(C2, "D", &format!("11=b1|55=FXR|54=1|60={T}|38=12|40=2|44=100.01|"));
+    sim.send(
+        C2,
+        "D",
+        &format!("11=b1|55=FXR|54=1|60={T}|38=12|40=2|44=100.01|"),
+    );
     let got = sim.take(C2);
     let xs: Vec<&Out> = got.iter().filter(|m| m.get(35) == Some("X")).collect();
     assert_eq!(xs.len(), 1, "{got:#?}");
@@ -460,7 +543,11 @@ fn trades_appear_on_fills_with_price_and_size() {
     let mut quiet = RefBook::new("FXR", 20, true, false);
     subscribe(&mut sim, C1, "nt", "FXR", 0, "Y", &["0", "1"]);
     apply_all(&mut sim, C1, &mut quiet, "nt");
-    sim.send(C2, "D", &format!("11=b2|55=FXR|54=1|60={T}|38=3|40=2|44=100.01|"));
+    sim.send(
+        C2,
+        "D",
+        &format!("11=b2|55=FXR|54=1|60={T}|38=3|40=2|44=100.01|"),
+    );
     for m in sim.take(C1) {
         quiet.apply(&m, "nt");
     }
@@ -473,25 +560,49 @@ fn trades_appear_on_fills_with_price_and_size() {
 fn snapshot_only_and_bid_only_requests() {
     // 263=0: one W, no subscription. 269=0 alone: bids only.
     let mut sim = sim(MdKeying::Price);
-    sim.send(C1, "D", &format!("11=b|55=FXR|54=1|60={T}|38=4|40=2|44=99.99|"));
-    sim.send(C1, "D", &format!("11=s|55=FXR|54=2|60={T}|38=5|40=2|44=100.02|"));
+    sim.send(
+        C1,
+        "D",
+        &format!("11=b|55=FXR|54=1|60={T}|38=4|40=2|44=99.99|"),
+    );
+    sim.send(
+        C1,
+        "D",
+        &format!("11=s|55=FXR|54=2|60={T}|38=5|40=2|44=100.02|"),
+    );
     sim.take(C1);
-    sim.send(C2, "V", "262=snap|263=0|264=1|267=2|269=0|269=1|146=1|55=FXR|");
+    sim.send(
+        C2,
+        "V",
+        "262=snap|263=0|264=1|267=2|269=0|269=1|146=1|55=FXR|",
+    );
     let w = sim.expect(C2, "35=W|262=snap|55=FXR|268=2");
     let mut book = RefBook::new("FXR", 1, true, false);
     book.apply(&w, "snap");
     book.check(&sim, [true, true]);
     assert_eq!(sim.venue.borrow().md_subscriptions("C2"), 0);
-    sim.send(C1, "D", &format!("11=b2|55=FXR|54=1|60={T}|38=1|40=2|44=100.00|"));
+    sim.send(
+        C1,
+        "D",
+        &format!("11=b2|55=FXR|54=1|60={T}|38=1|40=2|44=100.00|"),
+    );
     sim.expect_none(C2);
 
     let mut bids = RefBook::new("FXR", 20, true, false);
     subscribe(&mut sim, C2, "bids", "FXR", 0, "Y", &["0"]);
     apply_all(&mut sim, C2, &mut bids, "bids");
     bids.check(&sim, [true, false]);
-    sim.send(C1, "D", &format!("11=s2|55=FXR|54=2|60={T}|38=1|40=2|44=100.01|"));
+    sim.send(
+        C1,
+        "D",
+        &format!("11=s2|55=FXR|54=2|60={T}|38=1|40=2|44=100.01|"),
+    );
     sim.expect_none(C2);
-    sim.send(C1, "D", &format!("11=b3|55=FXR|54=1|60={T}|38=1|40=2|44=99.98|"));
+    sim.send(
+        C1,
+        "D",
+        &format!("11=b3|55=FXR|54=1|60={T}|38=1|40=2|44=99.98|"),
+    );
     assert_eq!(apply_all(&mut sim, C2, &mut bids, "bids"), 1);
     bids.check(&sim, [true, false]);
 }
@@ -506,19 +617,35 @@ fn every_reject_reason_gets_a_market_data_request_reject() {
     sim.expect(C1, "35=Y|262=u|281=0|58=*");
     sim.send(C1, "V", &v("d", "263=1|264=1|267=1|269=0|146=1|55=FXR|"));
     sim.expect(C1, "35=W|262=d");
-    sim.send(C1, "V", &v("d", "263=1|264=1|267=1|269=0|146=1|55=EUR/USD|"));
+    sim.send(
+        C1,
+        "V",
+        &v("d", "263=1|264=1|267=1|269=0|146=1|55=EUR/USD|"),
+    );
     sim.expect(C1, "35=Y|262=d|281=1|58=*");
     sim.send(C1, "V", &v("neg", "263=1|264=-1|267=1|269=0|146=1|55=FXR|"));
     sim.expect(C1, "35=Y|262=neg|281=5|58=*");
-    sim.send(C1, "V", &v("full", "263=1|264=1|265=0|267=1|269=0|146=1|55=FXR|"));
+    sim.send(
+        C1,
+        "V",
+        &v("full", "263=1|264=1|265=0|267=1|269=0|146=1|55=FXR|"),
+    );
     sim.expect(C1, "35=Y|262=full|281=6|58=*");
-    sim.send(C1, "V", &v("open", "263=1|264=1|267=2|269=0|269=4|146=1|55=FXR|"));
+    sim.send(
+        C1,
+        "V",
+        &v("open", "263=1|264=1|267=2|269=0|269=4|146=1|55=FXR|"),
+    );
     sim.expect(C1, "35=Y|262=open|281=8|58=*");
     sim.send(C1, "V", &v("gone", "263=2|264=1|267=1|269=0|146=1|55=FXR|"));
     sim.expect(C1, "35=Y|262=gone|281=!|58=*");
     // The subscription limit (4 per session).
     for k in 0..3 {
-        sim.send(C1, "V", &v(&format!("l{k}"), "263=1|264=1|267=1|269=0|146=1|55=FXR|"));
+        sim.send(
+            C1,
+            "V",
+            &v(&format!("l{k}"), "263=1|264=1|267=1|269=0|146=1|55=FXR|"),
+        );
         sim.expect(C1, "35=W");
     }
     sim.send(C1, "V", &v("l9", "263=1|264=1|267=1|269=0|146=1|55=FXR|"));
@@ -536,11 +663,19 @@ fn unsubscribe_stops_updates_and_a_disconnect_ends_subscriptions() {
     let mut sim = sim(MdKeying::Price);
     subscribe(&mut sim, C2, "a", "FXR", 5, "Y", &["0", "1"]);
     sim.expect(C2, "35=W|262=a");
-    sim.send(C1, "D", &format!("11=b1|55=FXR|54=1|60={T}|38=1|40=2|44=99.00|"));
+    sim.send(
+        C1,
+        "D",
+        &format!("11=b1|55=FXR|54=1|60={T}|38=1|40=2|44=99.00|"),
+    );
     sim.expect(C2, "35=X|262=a|279=0|269=0|55=FXR|270=99.00|271=1");
     sim.send(C2, "V", "262=a|263=2|264=5|267=1|269=0|146=1|55=FXR|");
     sim.expect_none(C2);
-    sim.send(C1, "D", &format!("11=b2|55=FXR|54=1|60={T}|38=1|40=2|44=99.01|"));
+    sim.send(
+        C1,
+        "D",
+        &format!("11=b2|55=FXR|54=1|60={T}|38=1|40=2|44=99.01|"),
+    );
     sim.expect_none(C2);
     assert_eq!(sim.venue.borrow().md_subscriptions("C2"), 0);
     // The MDReqID is free again once unsubscribed.
@@ -549,7 +684,11 @@ fn unsubscribe_stops_updates_and_a_disconnect_ends_subscriptions() {
     assert_eq!(sim.venue.borrow().md_subscriptions("C2"), 1);
     sim.disconnect(C2);
     assert_eq!(sim.venue.borrow().md_subscriptions("C2"), 0);
-    sim.send(C1, "D", &format!("11=b3|55=FXR|54=1|60={T}|38=1|40=2|44=99.02|"));
+    sim.send(
+        C1,
+        "D",
+        &format!("11=b3|55=FXR|54=1|60={T}|38=1|40=2|44=99.02|"),
+    );
     sim.logon(C2);
     sim.engine_turn();
     sim.expect_none(C2);
@@ -567,7 +706,11 @@ fn a_full_session_queue_is_healed_with_a_fresh_snapshot() {
     subscribe(&mut sim, C2, "q", "FXR", 0, "Y", &["0", "1"]);
     apply_all(&mut sim, C2, &mut book, "q");
     for k in 0..20 {
-        sim.send_only(C1, "D", &format!("11=b{k}|55=FXR|54=1|60={T}|38=1|40=2|44=99.{k:02}|"));
+        sim.send_only(
+            C1,
+            "D",
+            &format!("11=b{k}|55=FXR|54=1|60={T}|38=1|40=2|44=99.{k:02}|"),
+        );
     }
     assert!(sim.venue.borrow().counters().md_resyncs >= 1);
     sim.engine_turn();
@@ -578,7 +721,11 @@ fn a_full_session_queue_is_healed_with_a_fresh_snapshot() {
     }
     book.check(&sim, [true, true]);
     sim.take(C1);
-    sim.send(C1, "D", &format!("11=b99|55=FXR|54=1|60={T}|38=1|40=2|44=99.99|"));
+    sim.send(
+        C1,
+        "D",
+        &format!("11=b99|55=FXR|54=1|60={T}|38=1|40=2|44=99.99|"),
+    );
     assert_eq!(apply_all(&mut sim, C2, &mut book, "q"), 1);
     book.check(&sim, [true, true]);
 }
@@ -592,7 +739,11 @@ fn quote_book(sim: &mut Sim) {
         ("qs1", 2, 5, "100.01"),
         ("qs2", 2, 10, "100.02"),
     ] {
-        sim.send(C1, "D", &format!("11={cl}|55=FXR|54={side}|60={T}|38={qty}|40=2|44={px}|"));
+        sim.send(
+            C1,
+            "D",
+            &format!("11={cl}|55=FXR|54={side}|60={T}|38={qty}|40=2|44={px}|"),
+        );
     }
     sim.take(C1);
 }
@@ -631,42 +782,115 @@ fn orders_on_quotes_fill_at_the_quoted_price_or_are_rejected() {
     let mut sim = sim(MdKeying::Price);
     quote_book(&mut sim);
     sim.send(C2, "R", "131=r1|146=1|55=FXR|54=1|38=8|");
-    let q = sim.expect(C2, "35=S|537=1|133=100.02").field(117).to_string();
+    let q = sim
+        .expect(C2, "35=S|537=1|133=100.02")
+        .field(117)
+        .to_string();
     // The book is untouched by a fill on a quote.
     let before = sim.venue.borrow().md_levels("FXR", Side::Sell, 5);
-    sim.send(C2, "D", &format!("11=o1|117={q}|55=FXR|54=1|60={T}|38=6|40=D|"));
+    sim.send(
+        C2,
+        "D",
+        &format!("11=o1|117={q}|55=FXR|54=1|60={T}|38=6|40=D|"),
+    );
     sim.expect(C2, "35=8|11=o1|150=0|39=0");
     sim.expect(C2, "35=8|11=o1|150=F|39=2|31=100.02|32=6|14=6|151=0");
     assert_eq!(sim.venue.borrow().md_levels("FXR", Side::Sell, 5), before);
     // The quote is used up.
-    sim.send(C2, "D", &format!("11=o2|117={q}|55=FXR|54=1|60={T}|38=1|40=D|"));
-    sim.expect(C2, "35=8|11=o2|150=8|103=99|58=Quote is no longer live (cancelled or already traded)");
+    sim.send(
+        C2,
+        "D",
+        &format!("11=o2|117={q}|55=FXR|54=1|60={T}|38=1|40=D|"),
+    );
+    sim.expect(
+        C2,
+        "35=8|11=o2|150=8|103=99|58=Quote is no longer live (cancelled or already traded)",
+    );
     // Wrong side, too large, a limit that does not reach, another session's.
     sim.send(C2, "R", "131=r2|146=1|55=FXR|54=1|38=5|");
-    let q2 = sim.expect(C2, "35=S|537=1|133=100.01").field(117).to_string();
-    sim.send(C2, "D", &format!("11=o3|117={q2}|55=FXR|54=2|60={T}|38=1|40=D|"));
-    sim.expect(C2, "35=8|11=o3|150=8|103=99|58=Side not quoted: a buy takes the offer, a sell the bid");
-    sim.send(C2, "D", &format!("11=o4|117={q2}|55=FXR|54=1|60={T}|38=6|40=D|"));
-    sim.expect(C2, "35=8|11=o4|150=8|103=99|58=OrderQty exceeds the quoted size");
-    sim.send(C2, "D", &format!("11=o5|117={q2}|55=FXR|54=1|60={T}|38=5|40=2|44=100.00|"));
-    sim.expect(C2, "35=8|11=o5|150=8|103=99|58=Limit price does not reach the quoted price");
-    sim.send(C1, "D", &format!("11=o6|117={q2}|55=FXR|54=1|60={T}|38=5|40=D|"));
-    sim.expect(C1, "35=8|11=o6|150=8|103=99|58=QuoteID was issued to another session");
-    sim.send(C2, "D", &format!("11=o7|117=Q1-999|55=FXR|54=1|60={T}|38=5|40=D|"));
-    sim.expect(C2, "35=8|11=o7|150=8|103=99|58=Unknown QuoteID (never issued, or forgotten)");
+    let q2 = sim
+        .expect(C2, "35=S|537=1|133=100.01")
+        .field(117)
+        .to_string();
+    sim.send(
+        C2,
+        "D",
+        &format!("11=o3|117={q2}|55=FXR|54=2|60={T}|38=1|40=D|"),
+    );
+    sim.expect(
+        C2,
+        "35=8|11=o3|150=8|103=99|58=Side not quoted: a buy takes the offer, a sell the bid",
+    );
+    sim.send(
+        C2,
+        "D",
+        &format!("11=o4|117={q2}|55=FXR|54=1|60={T}|38=6|40=D|"),
+    );
+    sim.expect(
+        C2,
+        "35=8|11=o4|150=8|103=99|58=OrderQty exceeds the quoted size",
+    );
+    sim.send(
+        C2,
+        "D",
+        &format!("11=o5|117={q2}|55=FXR|54=1|60={T}|38=5|40=2|44=100.00|"),
+    );
+    sim.expect(
+        C2,
+        "35=8|11=o5|150=8|103=99|58=Limit price does not reach the quoted price",
+    );
+    sim.send(
+        C1,
+        "D",
+        &format!("11=o6|117={q2}|55=FXR|54=1|60={T}|38=5|40=D|"),
+    );
+    sim.expect(
+        C1,
+        "35=8|11=o6|150=8|103=99|58=QuoteID was issued to another session",
+    );
+    sim.send(
+        C2,
+        "D",
+        &format!("11=o7|117=Q1-999|55=FXR|54=1|60={T}|38=5|40=D|"),
+    );
+    sim.expect(
+        C2,
+        "35=8|11=o7|150=8|103=99|58=Unknown QuoteID (never issued, or forgotten)",
+    );
     // Indicative quotes are not tradeable.
     sim.send(C2, "R", "131=r3|146=1|55=FXR|54=1|38=500|");
     let qi = sim.expect(C2, "35=S|537=0").field(117).to_string();
-    sim.send(C2, "D", &format!("11=o8|117={qi}|55=FXR|54=1|60={T}|38=1|40=D|"));
-    sim.expect(C2, "35=8|11=o8|150=8|103=99|58=Quote is indicative (QuoteType 0): it cannot be traded");
+    sim.send(
+        C2,
+        "D",
+        &format!("11=o8|117={qi}|55=FXR|54=1|60={T}|38=1|40=D|"),
+    );
+    sim.expect(
+        C2,
+        "35=8|11=o8|150=8|103=99|58=Quote is indicative (QuoteType 0): it cannot be traded",
+    );
     // After ValidUntilTime (500 ms) the quote has expired.
     sim.advance(600_000_000);
-    sim.send(C2, "D", &format!("11=o9|117={q2}|55=FXR|54=1|60={T}|38=5|40=D|"));
-    sim.expect(C2, "35=8|11=o9|150=8|103=99|58=Quote expired (its ValidUntilTime has passed)");
+    sim.send(
+        C2,
+        "D",
+        &format!("11=o9|117={q2}|55=FXR|54=1|60={T}|38=5|40=D|"),
+    );
+    sim.expect(
+        C2,
+        "35=8|11=o9|150=8|103=99|58=Quote expired (its ValidUntilTime has passed)",
+    );
     // Within its validity it fills (a fresh quote, at once).
     sim.send(C2, "R", "131=r4|146=1|55=FXR|54=2|38=5|");
-    let q3 = sim.expect(C2, "35=S|537=1|132=99.99").field(117).to_string();
-    sim.send(C2, "D", &format!("11=o10|117={q3}|55=FXR|54=2|60={T}|38=5|40=2|44=99.99|"));
+    let q3 = sim
+        .expect(C2, "35=S|537=1|132=99.99")
+        .field(117)
+        .to_string();
+    sim.send(
+        C2,
+        "D",
+        &format!("11=o10|117={q3}|55=FXR|54=2|60={T}|38=5|40=2|44=99.99|"),
+    );
     sim.expect(C2, "35=8|11=o10|150=0");
     sim.expect(C2, "35=8|11=o10|150=F|31=99.99|32=5");
     let k = *sim.venue.borrow().counters();
@@ -678,16 +902,34 @@ fn a_market_moving_through_a_firm_quote_cancels_it() {
     let mut sim = sim(MdKeying::Price);
     quote_book(&mut sim);
     sim.send(C2, "R", "131=rz|146=1|55=FXR|54=1|38=5|");
-    let q = sim.expect(C2, "35=S|537=1|133=100.01").field(117).to_string();
+    let q = sim
+        .expect(C2, "35=S|537=1|133=100.01")
+        .field(117)
+        .to_string();
     // A change that leaves 100.01 inside the market: no cancel.
-    sim.send(C1, "D", &format!("11=x1|55=FXR|54=1|60={T}|38=1|40=2|44=99.97|"));
+    sim.send(
+        C1,
+        "D",
+        &format!("11=x1|55=FXR|54=1|60={T}|38=1|40=2|44=99.97|"),
+    );
     sim.expect_none(C2);
     // C1 lifts every offer at 100.01: the best offer is now above the quote.
-    sim.send(C1, "D", &format!("11=x2|55=FXR|54=1|60={T}|38=5|40=2|44=100.01|"));
+    sim.send(
+        C1,
+        "D",
+        &format!("11=x2|55=FXR|54=1|60={T}|38=5|40=2|44=100.01|"),
+    );
     let z = sim.expect(C2, "35=Z|131=rz|298=1|295=1|55=FXR");
     assert_eq!(z.field(117), q);
-    sim.send(C2, "D", &format!("11=o1|117={q}|55=FXR|54=1|60={T}|38=5|40=D|"));
-    sim.expect(C2, "35=8|11=o1|150=8|58=Quote is no longer live (cancelled or already traded)");
+    sim.send(
+        C2,
+        "D",
+        &format!("11=o1|117={q}|55=FXR|54=1|60={T}|38=5|40=D|"),
+    );
+    sim.expect(
+        C2,
+        "35=8|11=o1|150=8|58=Quote is no longer live (cancelled or already traded)",
+    );
     assert_eq!(sim.venue.borrow().counters().quote_cancels, 1);
 }
 
@@ -713,7 +955,11 @@ fn run_flow(seed: u64, polls: usize, check: bool) -> (Vec<Vec<u8>>, Sim) {
     subscribe(&mut sim, C1, "f", "FXR", 5, "Y", &["0", "1", "2"]);
     subscribe(&mut sim, C1, "e", "EUR/USD", 10, "N", &["0", "1"]);
     for m in sim.take(C1) {
-        let (book, req) = if m.get(262) == Some("f") { (&mut fxr, "f") } else { (&mut eur, "e") };
+        let (book, req) = if m.get(262) == Some("f") {
+            (&mut fxr, "f")
+        } else {
+            (&mut eur, "e")
+        };
         book.apply(&m, req);
     }
     for _ in 0..polls {
@@ -765,13 +1011,21 @@ fn the_flow_fills_client_orders_and_reports_them() {
     // A resting client bid near the mid is hit by the flow's marketable
     // sells; the client gets its fills through its queue.
     let mut sim = Sim::new(spec(MdKeying::Price, flow(50_000, 3)), &["C1", "C2"]);
-    sim.send(C2, "D", &format!("11=big|55=FXR|54=1|60={T}|38=100000|40=2|44=100.10|"));
+    sim.send(
+        C2,
+        "D",
+        &format!("11=big|55=FXR|54=1|60={T}|38=100000|40=2|44=100.10|"),
+    );
     sim.expect(C2, "35=8|150=0");
     for _ in 0..50 {
         sim.advance(1_000_000);
         sim.poll();
     }
-    let fills = sim.take(C2).iter().filter(|m| m.get(150) == Some("F")).count();
+    let fills = sim
+        .take(C2)
+        .iter()
+        .filter(|m| m.get(150) == Some("F"))
+        .count();
     assert!(fills > 10, "{fills} fills");
 }
 
@@ -795,21 +1049,30 @@ fn config_keys_for_market_data_quotes_and_flow_load() {
     assert_eq!(spec.market_data.max_depth, 10);
     assert_eq!(spec.market_data.max_subscriptions_per_session, 3);
     assert_eq!(spec.market_data.quote_valid_ms, 250);
-    assert_eq!(spec.flow, FlowSpec {
-        rate_per_sec: 1000,
-        seed: 9,
-        max_actions_per_poll: 20,
-        max_resting_per_instrument: 7,
-        price_range_ticks: 3,
-        max_lots: 2,
-        marketable_pct: 20,
-        cancel_pct: 40,
-    });
+    assert_eq!(
+        spec.flow,
+        FlowSpec {
+            rate_per_sec: 1000,
+            seed: 9,
+            max_actions_per_poll: 20,
+            max_resting_per_instrument: 7,
+            price_range_ticks: 3,
+            max_lots: 2,
+            marketable_pct: 20,
+            cancel_pct: 40,
+        }
+    );
     assert_eq!(spec.instruments[0].reference_price, Some(Fixed::new(10, 0)));
     let err = load(&text.replace("\"position\"", "\"level\"")).unwrap_err();
-    assert!(err.contains("venue.md_keying") && err.contains("\"price\", \"position\""), "{err}");
+    assert!(
+        err.contains("venue.md_keying") && err.contains("\"price\", \"position\""),
+        "{err}"
+    );
     let err = load(&text.replace("flow_cancel_pct = 40", "flow_cancel_pct = 90")).unwrap_err();
-    assert!(err.contains("venue.flow_cancel_pct") && err.contains("line"), "{err}");
+    assert!(
+        err.contains("venue.flow_cancel_pct") && err.contains("line"),
+        "{err}"
+    );
     let err = load(&text.replace("md_max_depth = 10", "md_max_depth = 1000")).unwrap_err();
     assert!(err.contains("venue.md_max_depth"), "{err}");
     // The example config shows the keys and loads.

@@ -167,7 +167,10 @@ impl Venue {
         tx: &mut Responder<'_>,
     ) {
         let Venue { flow, orders, .. } = self;
-        let max = flow.spec.max_resting_per_instrument.min(flow.resting[m as usize].capacity());
+        let max = flow
+            .spec
+            .max_resting_per_instrument
+            .min(flow.resting[m as usize].capacity());
         let list = &mut flow.resting[m as usize];
         if list.len() >= max {
             list.retain(|&(i, id)| {

@@ -304,7 +304,10 @@ fn qty(lots: u64, lot: Fixed) -> Fixed {
 fn write_w(w: &mut MessageWriter<'_>, f: Form<'_>, req_id: &[u8], sides: [&[Level]; 2]) {
     w.str(tags::MD_REQ_ID, req_id);
     w.str(tags::SYMBOL, f.symbol);
-    w.uint(tags::NO_MD_ENTRIES, (sides[0].len() + sides[1].len()) as u64);
+    w.uint(
+        tags::NO_MD_ENTRIES,
+        (sides[0].len() + sides[1].len()) as u64,
+    );
     for (i, levels) in sides.iter().enumerate() {
         let (_, _, typ) = side_of(i);
         for (k, l) in levels.iter().enumerate() {
@@ -368,12 +371,7 @@ impl Venue {
         }
     }
 
-    fn send_md_reject(
-        &mut self,
-        req_id: &[u8],
-        (reason, text): MdRefusal,
-        tx: &mut Responder<'_>,
-    ) {
+    fn send_md_reject(&mut self, req_id: &[u8], (reason, text): MdRefusal, tx: &mut Responder<'_>) {
         self.counters.md_rejects += 1;
         let r = tx.send(b"Y", &[], &mut |w| {
             w.str(tags::MD_REQ_ID, req_id);
@@ -542,12 +540,10 @@ impl Venue {
                 b"0" => T_BID,
                 b"1" => T_OFFER,
                 b"2" => T_TRADE,
-                _ => {
-                    return Err((
-                        Some(b'8'),
-                        "Unsupported MDEntryType: the venue publishes 0 (bid), 1 (offer) and 2 (trade)",
-                    ))
-                }
+                _ => return Err((
+                    Some(b'8'),
+                    "Unsupported MDEntryType: the venue publishes 0 (bid), 1 (offer) and 2 (trade)",
+                )),
             };
         }
         if types == 0 {
@@ -803,7 +799,15 @@ mod tests {
         let view = [lv(100, 5), lv(99, 3), lv(98, 2), lv(97, 1)];
         let cur = [lv(101, 1), lv(100, 4), lv(98, 2), lv(96, 7)];
         let mut out = Vec::new();
-        diff(&view, &cur, Side::Buy, b'0', true, MdKeying::Position, &mut out);
+        diff(
+            &view,
+            &cur,
+            Side::Buy,
+            b'0',
+            true,
+            MdKeying::Position,
+            &mut out,
+        );
         let mut list: Vec<(i64, u64)> = view.iter().map(|l| (l.price, l.qty)).collect();
         let mut max_len = list.len();
         for e in &out {
@@ -819,7 +823,15 @@ mod tests {
     fn an_unchanged_view_gives_no_entries() {
         let view = [lv(100, 5), lv(101, 3)];
         let mut out = Vec::new();
-        diff(&view, &view, Side::Sell, b'1', true, MdKeying::Price, &mut out);
+        diff(
+            &view,
+            &view,
+            Side::Sell,
+            b'1',
+            true,
+            MdKeying::Price,
+            &mut out,
+        );
         assert!(out.is_empty());
     }
 }

@@ -538,7 +538,12 @@ impl Venue {
     /// The best `depth` price levels of `side` of `symbol`'s book as
     /// decimals: (price, quantity, orders), best first. For inspection
     /// (tests, tools): it allocates.
-    pub fn md_levels(&self, symbol: &str, side: book::Side, depth: usize) -> Vec<(Fixed, Fixed, u32)> {
+    pub fn md_levels(
+        &self,
+        symbol: &str,
+        side: book::Side,
+        depth: usize,
+    ) -> Vec<(Fixed, Fixed, u32)> {
         let Some(m) = self.market(symbol.as_bytes()) else {
             return Vec::new();
         };
@@ -561,7 +566,12 @@ impl Venue {
     /// The best `n` resting orders of `side` of `symbol`'s book: (OrderID,
     /// price, quantity left), in priority order. For inspection: it
     /// allocates.
-    pub fn md_orders(&self, symbol: &str, side: book::Side, n: usize) -> Vec<(String, Fixed, Fixed)> {
+    pub fn md_orders(
+        &self,
+        symbol: &str,
+        side: book::Side,
+        n: usize,
+    ) -> Vec<(String, Fixed, Fixed)> {
         let Some(m) = self.market(symbol.as_bytes()) else {
             return Vec::new();
         };

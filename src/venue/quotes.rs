@@ -350,6 +350,7 @@ impl Venue {
 
     /// Why an order on quote `quote_id` cannot be filled, or the quote's
     /// slot and price (ticks).
+    #[allow(clippy::too_many_arguments)]
     fn check_quoted(
         &self,
         me: u16,

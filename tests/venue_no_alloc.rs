@@ -10,6 +10,14 @@
 //! by a `Decoder`, handled, answered, and the reports queued for the other
 //! session sent as the engine sends them (`Session::send_queued`). After a
 //! warm-up of 2,000 messages, the remaining 12,000 must not allocate once.
+//!
+//! The second proof covers market data, quotes and the synthetic flow: two
+//! sessions hold subscriptions (aggregated by price and by position,
+//! order by order, with trades), the flow runs at 100,000 actions per
+//! second from the applications' `poll`, and the clients send orders,
+//! QuoteRequests and orders on quotes; after a warm-up, 2,000 engine turns
+//! (each with a client message and about 100 flow actions) must not
+//! allocate, with either keying.
 
 mod common;
 
@@ -19,7 +27,9 @@ use fixrail::codec::{Decoded, Decoder, Fixed, UtcTimestamp};
 use fixrail::dictionary::Dictionary;
 use fixrail::journal::JournalError;
 use fixrail::session::{Application, Outbox, Role, Session, SessionConfig, SessionStore, State};
-use fixrail::venue::{Instrument, Venue, VenueApplication, VenueSpec};
+use fixrail::venue::{
+    FlowSpec, Instrument, MarketDataSpec, MdKeying, Venue, VenueApplication, VenueSpec,
+};
 use std::sync::Arc;
 
 /// Counts this thread's allocations (see `tests/common/alloc.rs`).
@@ -184,10 +194,13 @@ fn matching_and_reports_do_not_allocate() {
                     tick_size: Fixed::new(1, 2),
                     lot_size: Fixed::new(1, 0),
                     max_order_qty: None,
+                    reference_price: None,
                 }],
                 max_resting_orders_per_instrument: 10_000,
                 max_remembered_orders: 4_000,
                 max_queued_reports_per_session: 100_000,
+                market_data: Default::default(),
+                flow: Default::default(),
             },
             now,
         )
@@ -283,4 +296,211 @@ fn the_counter_sees_allocations() {
     let before = allocations();
     std::hint::black_box(Box::new(7u64));
     assert_eq!(allocations() - before, 1);
+}
+
+/// Logs `clients` on at `now`.
+fn log_on(clients: &mut [Client], names: &[&str], now: UtcTimestamp, out: &mut Outbox) {
+    let mut decoder = Decoder::default();
+    for (c, name) in names.iter().enumerate() {
+        let cl = &mut clients[c];
+        cl.session.connected(now, &mut cl.store, out);
+        let logon = fix(&format!(
+            "8=FIX.4.4|35=A|34=1|49={name}|52={TIME}|56=VENUE|98=0|108=30|"
+        ));
+        let Decoded::Message(m, _) = decoder.decode(&logon) else {
+            panic!("logon decodes")
+        };
+        cl.session
+            .on_message(now, &m, &mut cl.store, &mut cl.app, out);
+        // What the engine does with the session's events.
+        for ev in out.events() {
+            cl.app.on_event(now, ev);
+        }
+        assert_eq!(cl.session.state(), State::Active);
+        out.clear();
+    }
+}
+
+#[test]
+fn market_data_quotes_and_flow_do_not_allocate() {
+    let start = UtcTimestamp::parse(TIME.as_bytes()).unwrap().0;
+    let dict = Arc::new(Dictionary::fix44());
+    for keying in [MdKeying::Price, MdKeying::Position] {
+        let venue = Venue::shared(
+            Venue::new(
+                VenueSpec {
+                    instruments: vec![Instrument {
+                        symbol: "FXR".into(),
+                        tick_size: Fixed::new(1, 2),
+                        lot_size: Fixed::new(1, 0),
+                        max_order_qty: None,
+                        reference_price: Some(Fixed::new(100, 0)),
+                    }],
+                    max_resting_orders_per_instrument: 2_000,
+                    max_remembered_orders: 4_000,
+                    max_queued_reports_per_session: 100_000,
+                    market_data: MarketDataSpec {
+                        max_subscriptions_per_session: 4,
+                        max_depth: 20,
+                        keying,
+                        quote_valid_ms: 2,
+                        max_live_quotes: 64,
+                    },
+                    flow: FlowSpec {
+                        rate_per_sec: 100_000,
+                        seed: 11,
+                        max_actions_per_poll: 200,
+                        max_resting_per_instrument: 300,
+                        price_range_ticks: 8,
+                        max_lots: 20,
+                        marketable_pct: 15,
+                        cancel_pct: 30,
+                    },
+                },
+                start,
+            )
+            .unwrap(),
+        );
+        let names = ["C1", "C2"];
+        let mut clients: Vec<Client> = names
+            .iter()
+            .map(|name| Client {
+                session: Session::new(
+                    SessionConfig::new(Role::Acceptor, "VENUE", name),
+                    Arc::clone(&dict),
+                )
+                .unwrap(),
+                store: CountersOnly {
+                    next_out: 1,
+                    next_in: 1,
+                },
+                app: Venue::attach(&venue, name),
+            })
+            .collect();
+        let mut out = Outbox::with_capacity(8 << 20, 1 << 15);
+        log_on(&mut clients, &names, start, &mut out);
+        // Subscriptions, then per turn a client message: orders that rest
+        // and cross, QuoteRequests and orders on the quotes.
+        let run = start.unix_secs();
+        let mut seq = [2u64, 2];
+        let mut msg = |c: usize, body: String, t: &str| {
+            let text = format!(
+                "8=FIX.4.4|35={t}|34={}|49={}|52={TIME}|56=VENUE|{body}",
+                seq[c], names[c]
+            );
+            seq[c] += 1;
+            (c, fix(&text))
+        };
+        let mut script = vec![
+            msg(
+                0,
+                "262=a|263=1|264=5|267=3|269=0|269=1|269=2|146=1|55=FXR|".into(),
+                "V",
+            ),
+            msg(
+                0,
+                "262=b|263=1|264=10|266=N|267=2|269=0|269=1|146=1|55=FXR|".into(),
+                "V",
+            ),
+            msg(
+                1,
+                "262=c|263=1|264=0|267=3|269=0|269=1|269=2|146=1|55=FXR|".into(),
+                "V",
+            ),
+        ];
+        let turns = 3_000;
+        let mut quotes = 0;
+        for i in 0..turns {
+            let c = i % 2;
+            let m = match i % 6 {
+                0 => {
+                    quotes += 1;
+                    msg(
+                        c,
+                        format!("131=q{i}|146=1|55=FXR|54={}|38=5|", 1 + i % 2),
+                        "R",
+                    )
+                }
+                1 => msg(
+                    1 - c,
+                    format!(
+                        "11=o{i}|117=Q{run}-{quotes}|55=FXR|54={}|60={TIME}|38=5|40=D|",
+                        2 - i % 2
+                    ),
+                    "D",
+                ),
+                2 => {
+                    // An indicative quote (too large): it takes a number too.
+                    quotes += 1;
+                    msg(c, format!("131=x{i}|146=1|55=FXR|38=1000000|"), "R")
+                }
+                _ => msg(
+                    c,
+                    format!(
+                        "11=n{i}|55=FXR|54={}|60={TIME}|38={}|40=2|44=100.{:02}|59=3|",
+                        1 + i % 2,
+                        1 + i % 7,
+                        i * 7 % 10
+                    ),
+                    "D",
+                ),
+            };
+            script.push(m);
+        }
+        let mut decoder = Decoder::default();
+        let mut now = start;
+        let mut before = 0;
+        let warm_up = 1_000;
+        let mut bytes_out = 0usize;
+        for (i, (c, bytes)) in script.iter().enumerate() {
+            if i == warm_up {
+                before = allocations();
+            }
+            now = UtcTimestamp::from_unix_nanos(now.unix_nanos() + 1_000_000);
+            let cl = &mut clients[*c];
+            let Decoded::Message(m, _) = decoder.decode(bytes) else {
+                panic!("message {i} does not decode")
+            };
+            cl.session
+                .on_message(now, &m, &mut cl.store, &mut cl.app, &mut out);
+            assert!(out.disconnect().is_none(), "message {i} disconnected");
+            bytes_out += out.bytes().len();
+            out.clear();
+            // The engine's turn: every application polls (the flow), then
+            // what is queued goes out.
+            for cl in clients.iter_mut() {
+                cl.session
+                    .poll_app(now, &mut cl.store, &mut cl.app, &mut out);
+                bytes_out += out.bytes().len();
+                out.clear();
+            }
+            for cl in clients.iter_mut() {
+                if cl.app.has_queued() {
+                    cl.session
+                        .send_queued(now, &mut cl.store, &mut cl.app, &mut out);
+                    bytes_out += out.bytes().len();
+                    out.clear();
+                }
+            }
+        }
+        let allocated = allocations() - before;
+        let v = venue.borrow();
+        let k = v.counters();
+        eprintln!(
+            "{keying:?}: {} turns after warm-up, {bytes_out} bytes out; {k:?}",
+            script.len() - warm_up
+        );
+        assert_eq!(allocated, 0, "{keying:?}: {allocated} allocations");
+        assert!(k.flow_orders > 100_000 && k.trades > 10_000, "{k:?}");
+        assert!(k.md_incrementals > 10_000 && k.md_resyncs == 0, "{k:?}");
+        assert!(
+            k.quotes > 1_000 && k.quote_fills > 10 && k.quote_cancels > 10,
+            "{k:?}"
+        );
+        assert_eq!(k.send_failures + k.reports_dropped, 0, "{k:?}");
+        assert_eq!(v.md_subscriptions("C1"), 2);
+        assert!(clients
+            .iter()
+            .all(|c| c.session.counters().rejects_sent == 0));
+    }
 }

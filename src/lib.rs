@@ -11,6 +11,8 @@
 //!   and sequence numbers.
 //! - [`net`]: the non-blocking TCP transport (the only user of mio), reconnect
 //!   back-off and host fail-over.
+//! - [`md`]: market data; so far the quote desk (QuoteRequest, Quote,
+//!   QuoteCancel, QuoteRequestReject, orders on quotes).
 //! - [`order`]: order slots, ClOrdIDs, the FIX order state machine,
 //!   positions and P&L.
 //! - [`config`]: the TOML config file, loaded into checked, typed settings.
@@ -32,6 +34,7 @@ pub mod dictionary;
 pub mod engine;
 pub mod harness;
 pub mod journal;
+pub mod md;
 pub mod net;
 pub mod order;
 pub mod risk;

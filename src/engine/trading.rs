@@ -8,10 +8,17 @@
 //! the command ring. Nothing here allocates, locks or blocks after
 //! construction: the rings are `rtrb`, risk and the order stage are
 //! pre-allocated, a full event ring is kept by the order stage and retried.
+//!
+//! Quotes: `Command::QuoteRequest` and `Command::OrderOnQuote`, and the
+//! venue's Quote (S), QuoteCancel (Z) and QuoteRequestReject (AG), go to the
+//! [`QuoteDesk`] (`src/md/quotes.rs`), which hands orders on quotes to the
+//! same risk engine and order stage; its `poll` expires quotes, and a
+//! disconnect answers its outstanding requests and cancels its quotes.
 
 use crate::codec::{Message, MessageWriter, UtcTimestamp};
 use crate::dictionary::Dictionary;
 use crate::journal::JournalReader;
+use crate::md::quotes::{QuoteConfig, QuoteConfigError, QuoteDesk};
 use crate::order::{EventSink, OrderManager, OrderSender};
 use crate::risk::RiskEngine;
 use crate::session::{Application, Event as SessionEvent, Responder, SendError, Verdict};
@@ -61,6 +68,16 @@ impl EventSink for Sink<'_> {
     }
 }
 
+/// Takes nothing: events wait in their stage's queue (behind an event of
+/// this application's that the ring could not take yet).
+struct Refuse;
+
+impl EventSink for Refuse {
+    fn push(&mut self, _: Event) -> bool {
+        false
+    }
+}
+
 /// The order path of one session and the strategy on it.
 #[derive(Debug)]
 pub struct TradingApplication {
@@ -74,6 +91,8 @@ pub struct TradingApplication {
     pending_up: Option<Event>,
     /// The kill switch asked for every open order to be canceled.
     cancel_all: bool,
+    /// Quote requests, quotes and orders on quotes.
+    quotes: QuoteDesk,
 }
 
 impl TradingApplication {
@@ -85,7 +104,14 @@ impl TradingApplication {
         port: EnginePort,
         session_index: u16,
     ) -> TradingApplication {
+        let quotes = QuoteDesk::new(
+            QuoteConfig::default(),
+            orders.clordid_format().prefix(),
+            std::sync::Arc::clone(orders.instruments()),
+        )
+        .expect("the default quote config is valid");
         TradingApplication {
+            quotes,
             orders,
             risk,
             port,
@@ -96,6 +122,17 @@ impl TradingApplication {
         }
     }
 
+    /// The same order path with a quote desk sized by `config` (instead
+    /// of [`QuoteConfig::default`]). Call before [`TradingApplication::replay`].
+    pub fn with_quotes(mut self, config: QuoteConfig) -> Result<Self, QuoteConfigError> {
+        self.quotes = QuoteDesk::new(
+            config,
+            self.orders.clordid_format().prefix(),
+            std::sync::Arc::clone(self.orders.instruments()),
+        )?;
+        Ok(self)
+    }
+
     /// Rebuilds orders and positions from the session's journal records
     /// (start-up after a stop or a crash); their status is then asked of the
     /// venue at the next logon.
@@ -103,6 +140,12 @@ impl TradingApplication {
         let report = self.orders.replay_journal(reader, journal_session);
         tracing::info!(?report, "orders rebuilt from the journal");
         self.reconcile_due = self.orders.open_order_views().next().is_some();
+        self.quotes.replay_journal(reader, journal_session);
+    }
+
+    /// The quote desk (counters, live quotes).
+    pub fn quotes(&self) -> &QuoteDesk {
+        &self.quotes
     }
 
     /// The order stage (positions, orders, counters).
@@ -116,6 +159,16 @@ impl TradingApplication {
     }
 
     fn command(&mut self, now: UtcTimestamp, cmd: &Command, tx: &mut Responder<'_>) {
+        if let Command::QuoteRequest { .. } | Command::OrderOnQuote { .. } = cmd {
+            let mut sink = Sink {
+                port: &mut self.port,
+                venue_rejects: 0,
+            };
+            let (risk, orders) = (&mut self.risk, &mut self.orders);
+            self.quotes
+                .on_command(now, cmd, risk, orders, &mut TxSender(tx), &mut sink);
+            return;
+        }
         let now_ns = now.unix_nanos();
         let refused = match *cmd {
             Command::NewOrder {
@@ -192,8 +245,17 @@ impl Application for TradingApplication {
         _dict: &Dictionary,
         _tx: &mut Responder<'_>,
     ) -> Verdict {
-        if !matches!(msg.msg_type(), b"8" | b"9") {
-            return Verdict::Unsupported;
+        match msg.msg_type() {
+            b"8" | b"9" => {}
+            b"S" | b"Z" | b"AG" => {
+                let mut sink = Sink {
+                    port: &mut self.port,
+                    venue_rejects: 0,
+                };
+                self.quotes.on_message(now, msg, &mut sink);
+                return Verdict::Accepted;
+            }
+            _ => return Verdict::Unsupported,
         }
         let mut sink = Sink {
             port: &mut self.port,
@@ -222,6 +284,18 @@ impl Application for TradingApplication {
         if !self.port.push_event(e) {
             self.pending_up = Some(e);
         }
+        if let SessionEvent::Disconnected(_) = event {
+            // After SessionDown: the desk queues behind `pending_up`.
+            let mut sink = Sink {
+                port: &mut self.port,
+                venue_rejects: 0,
+            };
+            if self.pending_up.is_some() {
+                self.quotes.on_disconnect(&mut Refuse);
+            } else {
+                self.quotes.on_disconnect(&mut sink);
+            }
+        }
     }
 
     fn poll(&mut self, now: UtcTimestamp, tx: &mut Responder<'_>) -> usize {
@@ -236,6 +310,9 @@ impl Application for TradingApplication {
             venue_rejects: 0,
         };
         work += self.orders.flush_events(&mut sink);
+        if self.pending_up.is_none() {
+            work += self.quotes.poll(now, &mut sink);
+        }
         if tx.is_up() && self.reconcile_due {
             self.reconcile_due = false;
             match self.orders.reconcile(&mut TxSender(tx)) {

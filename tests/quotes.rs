@@ -6,6 +6,7 @@
 //! Every message encoded or fed here is validated against the FIX 4.4
 //! dictionary.
 
+mod common;
 #[path = "quotes/harness.rs"]
 mod harness;
 #[path = "order/harness.rs"]

@@ -241,3 +241,84 @@ fn on_disconnect_the_strategy_hears_session_down_then_every_request_and_quote_en
     );
     assert_eq!(t.app.quotes().busy(), 0);
 }
+
+/// One run of the engine's order path on a real journal: logs on, sends
+/// `n` QuoteRequests through the ring, returns their QuoteReqIDs. The
+/// application is rebuilt from the journal first, as
+/// `Engine::attach_strategy` does at start-up.
+fn run_on_journal(dir: &std::path::Path, now: UtcTimestamp, n: u64) -> Vec<String> {
+    use fixrail::journal::{Journal, JournalConfig};
+    use fixrail::session::{Application, JournalStore, SessionStore};
+    let (mut journal, _) = Journal::open(JournalConfig::new(dir), now).unwrap();
+    let om = OrderManager::new(OrderConfig::default(), instruments()).unwrap();
+    let risk = RiskEngine::new(RiskConfig::default(), instruments());
+    let (mut h, port) = channel(64, 64);
+    let mut app = TradingApplication::new(om, risk, port, 0);
+    app.replay(journal.reader().unwrap(), 0);
+    let dict = Arc::new(Dictionary::fix44());
+    let mut session = Session::new(
+        SessionConfig::new(Role::Initiator, "BUY", "VENUE"),
+        Arc::clone(&dict),
+    )
+    .unwrap();
+    let mut out = Outbox::default();
+    let mut store = JournalStore::new(&mut journal, 0).unwrap();
+    // Numbers reset every run (a new day): the ids must not depend on them.
+    store.reset(now, "test: new day").unwrap();
+    session.connected(now, &mut store, &mut out);
+    out.clear();
+    let mut ts = [0u8; 32];
+    let len = now.write(TimePrecision::Millis, &mut ts);
+    let logon = fix(&format!(
+        "8=FIX.4.4|35=A|34=1|49=VENUE|52={}|56=BUY|98=0|108=30|",
+        std::str::from_utf8(&ts[..len]).unwrap()
+    ));
+    let mut decoder = Decoder::default();
+    let Decoded::Message(msg, _) = decoder.decode(&logon) else {
+        panic!("logon does not decode");
+    };
+    session.on_message(now, &msg, &mut store, &mut app, &mut out);
+    for ev in out.events().to_vec() {
+        app.on_event(now, &ev);
+    }
+    out.clear();
+    assert_eq!(session.state(), State::Active);
+    let mut ids = Vec::new();
+    for tag in 0..n {
+        h.send(Command::QuoteRequest {
+            tag,
+            instrument: EURUSD,
+            qty: Qty(1_000),
+            side: Some(Side::Buy),
+        })
+        .unwrap();
+        session.poll_app(now, &mut store, &mut app, &mut out);
+        for raw in out.messages() {
+            let mut decoder = Decoder::default();
+            let Decoded::Message(msg, _) = decoder.decode(raw) else {
+                panic!("bad message: {}", show(raw));
+            };
+            if msg.msg_type() == b"R" {
+                ids.push(String::from_utf8_lossy(msg.get(131).unwrap().value()).into_owned());
+            }
+        }
+        out.clear();
+    }
+    assert_eq!(ids.len() as u64, n, "one R per request");
+    ids
+}
+
+#[test]
+fn quote_request_ids_stay_unique_across_restarts_on_a_real_journal() {
+    // Three runs on one journal directory, each rebuilt from the journal,
+    // each with its sequence numbers reset: no QuoteReqID is sent twice.
+    let dir = crate::common::TempDir::new("quotes-restart");
+    let mut all = std::collections::HashSet::new();
+    for run in 0..3 {
+        let now = UtcTimestamp::from_unix_nanos(t0().unix_nanos() + run * 1_000_000_000);
+        for id in run_on_journal(dir.path(), now, 4) {
+            assert!(all.insert(id.clone()), "run {run} sent {id} again");
+        }
+    }
+    assert_eq!(all.len(), 12);
+}

@@ -184,10 +184,13 @@ fn matching_and_reports_do_not_allocate() {
                     tick_size: Fixed::new(1, 2),
                     lot_size: Fixed::new(1, 0),
                     max_order_qty: None,
+                    reference_price: None,
                 }],
                 max_resting_orders_per_instrument: 10_000,
                 max_remembered_orders: 4_000,
                 max_queued_reports_per_session: 100_000,
+                market_data: Default::default(),
+                flow: Default::default(),
             },
             now,
         )

@@ -1,8 +1,9 @@
 //! `[[instrument]]` (the instrument table, shared by the venue simulator and
-//! the trading side) and `[venue]` (the venue simulator's limits).
+//! the trading side) and `[venue]` (the venue simulator's limits, market
+//! data, quotes and synthetic order flow).
 
 use super::reader::{describe, Doc, Section, Value};
-use super::{ConfigError, InstrumentConfig, VenueConfig};
+use super::{ConfigError, InstrumentConfig, MdKeying, VenueConfig};
 use rust_decimal::Decimal;
 use std::ops::Range;
 use toml::de::{DeTable, DeValue};
@@ -19,7 +20,24 @@ const VENUE_KEYS: &[&str] = &[
     "max_resting_orders_per_instrument",
     "max_remembered_orders",
     "max_queued_reports_per_session",
+    "max_md_subscriptions_per_session",
+    "md_max_depth",
+    "md_keying",
+    "quote_valid_ms",
+    "max_live_quotes",
+    "flow_rate_per_sec",
+    "flow_seed",
+    "flow_max_actions_per_poll",
+    "flow_max_resting_per_instrument",
+    "flow_price_range_ticks",
+    "flow_max_lots",
+    "flow_marketable_pct",
+    "flow_cancel_pct",
 ];
+
+/// The deepest book `md_max_depth` allows (one snapshot of both sides must
+/// fit a message).
+const DEPTH_MAX: i128 = 256;
 
 /// The largest count any `[venue]` limit takes (2^24).
 const LIMIT_MAX: i128 = 1 << 24;
@@ -121,7 +139,7 @@ fn decimal(t: &Section<'_, '_>, name: &str, v: &Value<'_>) -> Result<Decimal, Co
 pub(super) fn venue(t: &Section<'_, '_>) -> Result<VenueConfig, ConfigError> {
     t.deny_unknown(VENUE_KEYS)?;
     let d = VenueConfig::default();
-    Ok(VenueConfig {
+    let v = VenueConfig {
         max_resting_orders_per_instrument: t.int(
             "max_resting_orders_per_instrument",
             1..=LIMIT_MAX,
@@ -137,7 +155,56 @@ pub(super) fn venue(t: &Section<'_, '_>) -> Result<VenueConfig, ConfigError> {
             1..=LIMIT_MAX,
             d.max_queued_reports_per_session,
         )?,
-    })
+        max_md_subscriptions_per_session: t.int(
+            "max_md_subscriptions_per_session",
+            1..=4_096,
+            d.max_md_subscriptions_per_session,
+        )?,
+        md_max_depth: t.int("md_max_depth", 1..=DEPTH_MAX, d.md_max_depth)?,
+        md_keying: t.choice(
+            "md_keying",
+            &[("price", MdKeying::Price), ("position", MdKeying::Position)],
+            d.md_keying,
+        )?,
+        quote_valid_ms: t.int("quote_valid_ms", 1..=86_400_000, d.quote_valid_ms)?,
+        max_live_quotes: t.int("max_live_quotes", 1..=LIMIT_MAX, d.max_live_quotes)?,
+        flow_rate_per_sec: t.int("flow_rate_per_sec", 0..=100_000_000, d.flow_rate_per_sec)?,
+        flow_seed: t.int("flow_seed", 0..=i128::from(i64::MAX), d.flow_seed)?,
+        flow_max_actions_per_poll: t.int(
+            "flow_max_actions_per_poll",
+            1..=1_000_000,
+            d.flow_max_actions_per_poll,
+        )?,
+        flow_max_resting_per_instrument: t.int(
+            "flow_max_resting_per_instrument",
+            1..=LIMIT_MAX,
+            d.flow_max_resting_per_instrument,
+        )?,
+        flow_price_range_ticks: t.int(
+            "flow_price_range_ticks",
+            1..=1_000_000,
+            d.flow_price_range_ticks,
+        )?,
+        flow_max_lots: t.int("flow_max_lots", 1..=1_000_000_000, d.flow_max_lots)?,
+        flow_marketable_pct: t.int("flow_marketable_pct", 0..=100, d.flow_marketable_pct)?,
+        flow_cancel_pct: t.int("flow_cancel_pct", 0..=100, d.flow_cancel_pct)?,
+    };
+    if u32::from(v.flow_marketable_pct) + u32::from(v.flow_cancel_pct) > 100 {
+        let key = if t.has("flow_cancel_pct") {
+            "flow_cancel_pct"
+        } else {
+            "flow_marketable_pct"
+        };
+        return Err(t.error(
+            key,
+            t.get(key).map(|x| x.span()),
+            format!(
+                "flow_marketable_pct ({}) and flow_cancel_pct ({}) add up to more than 100",
+                v.flow_marketable_pct, v.flow_cancel_pct
+            ),
+        ));
+    }
+    Ok(v)
 }
 
 /// Symbols are unique.

@@ -384,6 +384,47 @@ pub struct VenueConfig {
     /// of its resting orders caused by other sessions, kept while it is
     /// logged off); beyond it reports are dropped and counted.
     pub max_queued_reports_per_session: usize,
+    /// Market-data subscriptions (MarketDataRequest 263=1, one per symbol)
+    /// a session may hold at once.
+    pub max_md_subscriptions_per_session: usize,
+    /// The deepest book published per side (MarketDepth 0 = full is capped
+    /// at it, as is any larger depth).
+    pub md_max_depth: usize,
+    /// How an aggregated book's incrementals name their entries.
+    pub md_keying: MdKeying,
+    /// How long a firm (tradeable) Quote stays valid, in milliseconds.
+    pub quote_valid_ms: u64,
+    /// Quotes the venue remembers at once (a ring: the oldest is forgotten).
+    pub max_live_quotes: usize,
+    /// The synthetic order flow's rate (orders, cancels, marketable orders
+    /// per second over all instruments); 0 turns it off.
+    pub flow_rate_per_sec: u64,
+    /// The flow's random seed: the same seed and the same `now` sequence
+    /// give the same flow.
+    pub flow_seed: u64,
+    /// The most flow actions one engine turn runs (a backlog beyond one
+    /// turn's worth is skipped, so a turn stays short).
+    pub flow_max_actions_per_poll: usize,
+    /// The most orders the flow keeps resting per instrument.
+    pub flow_max_resting_per_instrument: usize,
+    /// How far from the flow's mid (in ticks) its passive orders rest.
+    pub flow_price_range_ticks: u32,
+    /// The largest flow order, in lots.
+    pub flow_max_lots: u64,
+    /// Percent of flow actions that are marketable (IOC through the mid).
+    pub flow_marketable_pct: u8,
+    /// Percent of flow actions that cancel one of its resting orders.
+    pub flow_cancel_pct: u8,
+}
+
+/// `[venue] md_keying`: how an aggregated book's incrementals (X) name
+/// their entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MdKeying {
+    /// By price level (MDEntryPx 270): `"price"`.
+    Price,
+    /// By position in the book (MDEntryPositionNo 290, 1 = best): `"position"`.
+    Position,
 }
 
 impl Default for VenueConfig {
@@ -392,6 +433,19 @@ impl Default for VenueConfig {
             max_resting_orders_per_instrument: 10_000,
             max_remembered_orders: 50_000,
             max_queued_reports_per_session: 65_536,
+            max_md_subscriptions_per_session: 16,
+            md_max_depth: 64,
+            md_keying: MdKeying::Price,
+            quote_valid_ms: 1_000,
+            max_live_quotes: 1_024,
+            flow_rate_per_sec: 0,
+            flow_seed: 1,
+            flow_max_actions_per_poll: 1_000,
+            flow_max_resting_per_instrument: 100,
+            flow_price_range_ticks: 10,
+            flow_max_lots: 10,
+            flow_marketable_pct: 10,
+            flow_cancel_pct: 30,
         }
     }
 }

@@ -1,5 +1,8 @@
 //! [`VenueApplication`]: a venue session's [`Application`], and the FIX order
-//! handling behind it (D, F, G, H, AF in; 8 and 9 out).
+//! handling behind it (D, F, G, H, AF in; 8 and 9 out). V (market data) and
+//! R (quotes) are handed to `md.rs` and `quotes.rs`; `poll` drives the
+//! synthetic flow (`flow.rs`); a disconnect ends the session's
+//! subscriptions and quotes.
 //!
 //! Owns the venue's reading of the FIX 4.4 order messages: which values it
 //! accepts, which reject reason each refusal carries, and the order of the
@@ -12,11 +15,11 @@
 use super::book::{CancelReason, Execution, OrderSpec, Outcome, Side, TimeInForce};
 use super::orders::{NewOrderRec, OrdStatus, OrdType, CL_ORD_ID_MAX};
 use super::report::{from_units, whole_units, Er, Report};
-use super::Venue;
+use super::{Queued, Venue, FLOW_SESSION};
 use crate::codec::tags::{self, Tag};
 use crate::codec::{Fixed, Message, UtcTimestamp};
 use crate::dictionary::Dictionary;
-use crate::session::{Application, Responder, Verdict};
+use crate::session::{Application, Event, Responder, Verdict};
 
 /// Symbol (55) of a report about no known instrument.
 pub(super) const NO_SYMBOL: &[u8] = b"[N/A]";
@@ -58,6 +61,8 @@ impl Application for VenueApplication {
             b"G" => Venue::handle_replace,
             b"H" => Venue::handle_status,
             b"AF" => Venue::handle_mass_status,
+            b"V" => Venue::handle_md_request,
+            b"R" => Venue::handle_quote_request,
             _ => return Verdict::Unsupported,
         };
         let mut venue = self.venue.borrow_mut();
@@ -66,14 +71,46 @@ impl Application for VenueApplication {
         Verdict::Accepted
     }
 
+    fn on_event(&mut self, _now: UtcTimestamp, event: &Event) {
+        if matches!(event, Event::LoggedOn { .. } | Event::Disconnected(_)) {
+            let mut venue = self.venue.borrow_mut();
+            venue.md_session_reset(self.session);
+            venue.quotes_session_reset(self.session);
+        }
+    }
+
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
+    fn poll(&mut self, now: UtcTimestamp, tx: &mut Responder<'_>) -> usize {
+        let mut venue = self.venue.borrow_mut();
+        let work = venue.flow_poll(now, tx);
+        if tx.is_up() {
+            venue.deliver(self.session, tx);
+        }
+        work
+    }
+
     fn has_queued(&self) -> bool {
-        !self.venue.borrow().sessions[self.session as usize]
-            .queue
-            .is_empty()
+        let venue = self.venue.borrow();
+        let slot = &venue.sessions[self.session as usize];
+        !slot.queue.is_empty() || slot.md.resync
     }
 
     fn send_queued(&mut self, _now: UtcTimestamp, tx: &mut Responder<'_>) {
         self.venue.borrow_mut().deliver(self.session, tx);
+    }
+}
+
+/// TimeInForce (59) as the venue takes it (absent: Day).
+pub(super) fn tif_of(tif: Option<u8>) -> Option<TimeInForce> {
+    match tif {
+        None | Some(b'0') => Some(TimeInForce::Day),
+        Some(b'1') => Some(TimeInForce::Gtc),
+        Some(b'3') => Some(TimeInForce::Ioc),
+        Some(b'4') => Some(TimeInForce::Fok),
+        Some(_) => None,
     }
 }
 
@@ -97,14 +134,14 @@ pub(super) fn valid_cl_ord_id(id: &[u8]) -> bool {
 }
 
 /// What a rejected NewOrderSingle is answered with: its own values.
-struct Echo<'m> {
-    cl: &'m [u8],
-    symbol: &'m [u8],
-    side: u8,
-    ord_type: Option<u8>,
-    tif: Option<u8>,
-    qty: Option<Fixed>,
-    price: Option<Fixed>,
+pub(super) struct Echo<'m> {
+    pub cl: &'m [u8],
+    pub symbol: &'m [u8],
+    pub side: u8,
+    pub ord_type: Option<u8>,
+    pub tif: Option<u8>,
+    pub qty: Option<Fixed>,
+    pub price: Option<Fixed>,
 }
 
 /// The refusal of a request: (reason code, Text).
@@ -117,18 +154,50 @@ impl Venue {
         n
     }
 
-    /// Sends session `s`'s queued reports, oldest first; stops (keeping
-    /// the rest) if the session refuses one.
-    fn deliver(&mut self, s: u16, tx: &mut Responder<'_>) {
-        while let Some(r) = self.sessions[s as usize].queue.front().copied() {
-            let rec = *self.orders.get(r.order);
-            if Er::order(self, &rec, &r).send(self.run_id, tx).is_err() {
-                self.counters.send_failures += 1;
-                break;
+    /// Sends session `s`'s queued reports, incrementals and quote
+    /// cancels, oldest first, then the snapshots owed to subscriptions
+    /// whose incrementals did not fit; stops (keeping the rest) if the
+    /// session refuses one.
+    pub(super) fn deliver(&mut self, s: u16, tx: &mut Responder<'_>) {
+        while let Some(q) = self.sessions[s as usize].queue.front().copied() {
+            match q {
+                Queued::Report(r) => {
+                    let rec = *self.orders.get(r.order);
+                    if Er::order(self, &rec, &r).send(self.run_id, tx).is_err() {
+                        self.counters.send_failures += 1;
+                        return;
+                    }
+                    self.orders.get_mut(r.order).queued -= 1;
+                }
+                Queued::Md { sub, entries } => {
+                    if !self.md_send_queued(s, sub, entries, tx) {
+                        return;
+                    }
+                }
+                Queued::QuoteCancel { market, quote } => {
+                    if !self.send_quote_cancel(market, quote, tx) {
+                        return;
+                    }
+                }
             }
             self.sessions[s as usize].queue.pop_front();
-            self.orders.get_mut(r.order).queued -= 1;
         }
+        self.md_send_resyncs(s, tx);
+    }
+
+    /// After a change of market `m`'s book: market data to its
+    /// subscribers (with the last submit's fills as trades when `trades`)
+    /// and the cancels of firm quotes the market moved through.
+    pub(super) fn after_book_change(
+        &mut self,
+        me: u16,
+        m: u16,
+        trades: bool,
+        now: UtcTimestamp,
+        tx: &mut Responder<'_>,
+    ) {
+        self.md_publish(me, m, trades, now, tx);
+        self.quotes_after_change(me, m, now, tx);
     }
 
     /// Sends `r` to its order's session: at once when that is `me` (the
@@ -141,6 +210,10 @@ impl Venue {
         tx: &mut Responder<'_>,
     ) {
         let rec = *self.orders.get(r.order);
+        if rec.session == FLOW_SESSION {
+            // The synthetic flow's reports go nowhere.
+            return;
+        }
         if rec.session == me {
             let mut er = Er::order(self, &rec, &r);
             er.text = text;
@@ -155,7 +228,7 @@ impl Venue {
             tracing::warn!(session = %slot.name, "venue report queue full: report dropped");
             return;
         }
-        slot.queue.push_back(r);
+        slot.queue.push_back(Queued::Report(r));
         self.orders.get_mut(r.order).queued += 1;
         self.counters.reports_queued += 1;
     }
@@ -203,7 +276,7 @@ impl Venue {
             .ok_or("Price is not a whole number of ticks (tick_size) or is too large")
     }
 
-    fn reject_new(
+    pub(super) fn reject_new(
         &mut self,
         e: &Echo<'_>,
         reason: u32,
@@ -259,6 +332,9 @@ impl Venue {
         let Some(m) = symbol.and_then(|s| self.market(s)) else {
             return self.reject_new(&e, 1, "Unknown symbol", now, tx);
         };
+        if let Some(quote_id) = val(msg, tags::QUOTE_ID) {
+            return self.handle_quoted_order(me, m, &e, quote_id, now, tx);
+        }
         let side = match e.side {
             b'1' => Side::Buy,
             b'2' => Side::Sell,
@@ -275,15 +351,10 @@ impl Venue {
                 return self.reject_new(&e, 11, text, now, tx);
             }
         };
-        let tif = match e.tif {
-            None | Some(b'0') => TimeInForce::Day,
-            Some(b'1') => TimeInForce::Gtc,
-            Some(b'3') => TimeInForce::Ioc,
-            Some(b'4') => TimeInForce::Fok,
-            Some(_) => {
-                let text = "Unsupported TimeInForce: the venue takes 0 (day), 1 (GTC), 3 (IOC) and 4 (FOK)";
-                return self.reject_new(&e, 11, text, now, tx);
-            }
+        let Some(tif) = tif_of(e.tif) else {
+            let text =
+                "Unsupported TimeInForce: the venue takes 0 (day), 1 (GTC), 3 (IOC) and 4 (FOK)";
+            return self.reject_new(&e, 11, text, now, tx);
         };
         let qty = match self.lots(m, e.qty) {
             Ok(l) => l,
@@ -321,7 +392,11 @@ impl Venue {
             qty,
             tif,
         });
+        let changed = exec.filled > 0 || matches!(exec.outcome, Outcome::Rested(_));
         self.apply_execution(me, i, m, exec, now, tx);
+        if changed {
+            self.after_book_change(me, m, true, now, tx);
+        }
     }
 
     /// Reports the fills of the last book call for taker order `t` to both
@@ -374,7 +449,7 @@ impl Venue {
     }
 
     /// Books a fill of `qty` lots at `px` on order `i`; returns its report.
-    fn fill(&mut self, i: u32, px: i64, qty: u64, now: UtcTimestamp) -> Report {
+    pub(super) fn fill(&mut self, i: u32, px: i64, qty: u64, now: UtcTimestamp) -> Report {
         let exec_id = self.exec_id();
         let rec = self.orders.get_mut(i);
         rec.cum += qty;

@@ -374,6 +374,24 @@ impl Book {
         }
     }
 
+    /// Calls `f(key, price, leaves)` for the first `n` orders of `side` in
+    /// priority order (best price first, oldest first).
+    pub fn top_orders(&self, side: Side, n: usize, mut f: impl FnMut(u32, i64, u64)) {
+        let mut left = n;
+        for &l in self.side(side).iter().rev() {
+            let mut s = self.levels[l as usize].head;
+            while s != NONE {
+                if left == 0 {
+                    return;
+                }
+                let slot = &self.slots[s as usize];
+                f(slot.key, slot.price, slot.leaves);
+                left -= 1;
+                s = slot.next;
+            }
+        }
+    }
+
     fn side(&self, side: Side) -> &Vec<u32> {
         match side {
             Side::Buy => &self.bids,

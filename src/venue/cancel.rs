@@ -103,9 +103,10 @@ impl Venue {
             }
         };
         let rec = *self.orders.get(i);
-        if let Some(id) = rec.resting {
-            self.markets[rec.instrument as usize].book.cancel(id);
-        }
+        let removed = rec
+            .resting
+            .and_then(|id| self.markets[rec.instrument as usize].book.cancel(id))
+            .is_some();
         let rec = self.orders.get_mut(i);
         rec.status = OrdStatus::Canceled;
         rec.resting = None;
@@ -121,6 +122,9 @@ impl Venue {
         let failed = er.send(self.run_id, tx).is_err();
         self.counters.send_failures += u64::from(failed);
         self.orders.finish(i);
+        if removed {
+            self.after_book_change(me, rec.instrument, false, now, tx);
+        }
     }
 
     /// OrderCancelReplaceRequest (G).
@@ -176,6 +180,7 @@ impl Venue {
         er.orig_cl_ord_id = Some(orig);
         let failed = er.send(self.run_id, tx).is_err();
         self.counters.send_failures += u64::from(failed);
+        let requeued = matches!(amended, Some(Amended::Requeued(_)));
         match amended {
             None => self.orders.finish(i),
             Some(Amended::KeptPriority(id)) => self.orders.get_mut(i).resting = Some(id),
@@ -184,6 +189,7 @@ impl Venue {
                 self.apply_execution(me, i, m, exec, now, tx);
             }
         }
+        self.after_book_change(me, m, requeued, now, tx);
     }
 
     /// The new (lots, ticks) of a replace of order `i`.

@@ -40,18 +40,37 @@
 //! index, and each session's report queue. Handling a message allocates
 //! nothing after that (proved by `tests/venue_no_alloc.rs`).
 //!
+//! **Market data and quotes** (`md.rs`, `quotes.rs`): MarketDataRequest
+//! (V) answered with a snapshot (W) and, for a subscription, one
+//! incremental (X) per book change of the instrument per subscriber, diffed
+//! against what that subscriber was last shown (fixed, depth-capped views);
+//! QuoteRequest (R) answered with a Quote (S) priced from the book or a
+//! QuoteRequestReject (AG); orders on a firm quote (D with QuoteID 117)
+//! filled by the venue as principal; QuoteCancel (Z) when the market moves
+//! through a firm quote. Incrementals and QuoteCancels for a session other
+//! than the one being served wait in its queue beside its reports, in the
+//! order they happened.
+//!
+//! **Synthetic flow** (`flow.rs`): a seeded participant with no session,
+//! driven from the applications' `poll` with `now`, that rests, cancels and
+//! crosses orders so the markets move and trade.
+//!
 //! **Not simulated:** the trading day (Day orders live until filled or
 //! cancelled, like GTC), self-trade prevention, persistence (a restarted
-//! venue starts with empty books and forgets its orders), market data.
+//! venue starts with empty books and forgets its orders).
 
 pub mod book;
 pub mod orders;
 
 mod app;
 mod cancel;
+mod flow;
+mod md;
+mod quotes;
 mod report;
 mod status;
 
+pub use crate::config::MdKeying;
 pub use app::VenueApplication;
 
 use crate::codec::{Fixed, UtcTimestamp};
@@ -72,6 +91,74 @@ pub struct Instrument {
     pub lot_size: Fixed,
     /// The largest OrderQty accepted, if limited.
     pub max_order_qty: Option<Fixed>,
+    /// Where the synthetic flow starts its mid (none: the instrument gets no
+    /// flow).
+    pub reference_price: Option<Fixed>,
+}
+
+/// Market data and quotes (see `[venue]` in `docs/CONFIG.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MarketDataSpec {
+    /// Subscriptions a session may hold at once (one per symbol).
+    pub max_subscriptions_per_session: usize,
+    /// The deepest book published per side (full depth is capped at it).
+    pub max_depth: usize,
+    /// How aggregated incrementals name their entries.
+    pub keying: MdKeying,
+    /// How long a firm quote stays valid, in milliseconds.
+    pub quote_valid_ms: u64,
+    /// Quotes remembered at once.
+    pub max_live_quotes: usize,
+}
+
+impl Default for MarketDataSpec {
+    fn default() -> Self {
+        let d = crate::config::VenueConfig::default();
+        MarketDataSpec {
+            max_subscriptions_per_session: d.max_md_subscriptions_per_session,
+            max_depth: d.md_max_depth,
+            keying: d.md_keying,
+            quote_valid_ms: d.quote_valid_ms,
+            max_live_quotes: d.max_live_quotes,
+        }
+    }
+}
+
+/// The synthetic order flow (see `[venue] flow_*` in `docs/CONFIG.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlowSpec {
+    /// Actions per second over all instruments; 0: no flow.
+    pub rate_per_sec: u64,
+    /// The random seed.
+    pub seed: u64,
+    /// The most actions one poll runs.
+    pub max_actions_per_poll: usize,
+    /// The most flow orders resting per instrument.
+    pub max_resting_per_instrument: usize,
+    /// How far from the mid (ticks) passive orders rest.
+    pub price_range_ticks: u32,
+    /// The largest order, in lots.
+    pub max_lots: u64,
+    /// Percent of actions that are marketable.
+    pub marketable_pct: u8,
+    /// Percent of actions that cancel.
+    pub cancel_pct: u8,
+}
+
+impl Default for FlowSpec {
+    fn default() -> Self {
+        let d = crate::config::VenueConfig::default();
+        FlowSpec {
+            rate_per_sec: d.flow_rate_per_sec,
+            seed: d.flow_seed,
+            max_actions_per_poll: d.flow_max_actions_per_poll,
+            max_resting_per_instrument: d.flow_max_resting_per_instrument,
+            price_range_ticks: d.flow_price_range_ticks,
+            max_lots: d.flow_max_lots,
+            marketable_pct: d.flow_marketable_pct,
+            cancel_pct: d.flow_cancel_pct,
+        }
+    }
 }
 
 /// Everything the venue is built from (see `[venue]` and `[[instrument]]`
@@ -86,8 +173,13 @@ pub struct VenueSpec {
     /// ClOrdIDs) before the oldest are forgotten.
     pub max_remembered_orders: usize,
     /// Reports a session's queue holds for it (while another session is
-    /// being served, or while it is logged off).
+    /// being served, or while it is logged off). Also the size of each
+    /// session's queue of market-data entries.
     pub max_queued_reports_per_session: usize,
+    /// Market data and quotes.
+    pub market_data: MarketDataSpec,
+    /// The synthetic order flow.
+    pub flow: FlowSpec,
 }
 
 impl VenueSpec {
@@ -118,6 +210,7 @@ impl VenueSpec {
                     .max_order_qty
                     .map(|q| fixed(i, s, "max_order_qty", q))
                     .transpose()?,
+                reference_price: Some(fixed(i, s, "reference_price", ins.reference_price)?),
             });
         }
         Ok(VenueSpec {
@@ -125,6 +218,23 @@ impl VenueSpec {
             max_resting_orders_per_instrument: cfg.venue.max_resting_orders_per_instrument,
             max_remembered_orders: cfg.venue.max_remembered_orders,
             max_queued_reports_per_session: cfg.venue.max_queued_reports_per_session,
+            market_data: MarketDataSpec {
+                max_subscriptions_per_session: cfg.venue.max_md_subscriptions_per_session,
+                max_depth: cfg.venue.md_max_depth,
+                keying: cfg.venue.md_keying,
+                quote_valid_ms: cfg.venue.quote_valid_ms,
+                max_live_quotes: cfg.venue.max_live_quotes,
+            },
+            flow: FlowSpec {
+                rate_per_sec: cfg.venue.flow_rate_per_sec,
+                seed: cfg.venue.flow_seed,
+                max_actions_per_poll: cfg.venue.flow_max_actions_per_poll,
+                max_resting_per_instrument: cfg.venue.flow_max_resting_per_instrument,
+                price_range_ticks: cfg.venue.flow_price_range_ticks,
+                max_lots: cfg.venue.flow_max_lots,
+                marketable_pct: cfg.venue.flow_marketable_pct,
+                cancel_pct: cfg.venue.flow_cancel_pct,
+            },
         })
     }
 }
@@ -152,6 +262,31 @@ pub struct VenueCounters {
     pub reports_dropped: u64,
     /// Reports the session refused to send (journal failure, not logged on).
     pub send_failures: u64,
+    /// MarketDataRequests answered with a snapshot or subscription.
+    pub md_requests: u64,
+    /// MarketDataRequestRejects (Y) sent.
+    pub md_rejects: u64,
+    /// Snapshots (W) sent.
+    pub md_snapshots: u64,
+    /// Incrementals (X) sent or queued.
+    pub md_incrementals: u64,
+    /// Subscriptions refreshed with a snapshot because their session's
+    /// queue was full (the incrementals in between were not queued).
+    pub md_resyncs: u64,
+    /// Quotes (S) sent.
+    pub quotes: u64,
+    /// QuoteRequestRejects (AG) sent.
+    pub quote_rejects: u64,
+    /// Orders filled on a quote.
+    pub quote_fills: u64,
+    /// Orders on a quote rejected.
+    pub quote_order_rejects: u64,
+    /// QuoteCancels (Z) sent or queued.
+    pub quote_cancels: u64,
+    /// Orders the synthetic flow entered.
+    pub flow_orders: u64,
+    /// Flow orders it cancelled.
+    pub flow_cancels: u64,
 }
 
 /// One instrument with its book and the numbers derived from its spec.
@@ -163,11 +298,24 @@ pub(crate) struct Market {
     pub max_lots: u64,
 }
 
-/// A venue session's slot: its name and report queue.
+/// Something waiting for a session that is not being served.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Queued {
+    /// An ExecutionReport.
+    Report(Report),
+    /// An incremental (X) for subscription `sub`: the next `entries`
+    /// entries of the session's market-data queue.
+    Md { sub: u16, entries: u32 },
+    /// A QuoteCancel (Z) of quote number `quote` on `market`.
+    QuoteCancel { market: u16, quote: u64 },
+}
+
+/// A venue session's slot: its name, queue and market-data subscriptions.
 #[derive(Debug)]
 pub(crate) struct SessionSlot {
     pub name: String,
-    pub queue: VecDeque<Report>,
+    pub queue: VecDeque<Queued>,
+    pub md: md::SessionMd,
 }
 
 /// The venue: books, orders and sessions (see the module doc).
@@ -183,7 +331,14 @@ pub struct Venue {
     pub(crate) next_order_id: u64,
     pub(crate) next_exec_id: u64,
     pub(crate) counters: VenueCounters,
+    pub(crate) md_spec: MarketDataSpec,
+    pub(crate) md_scratch: md::Scratch,
+    pub(crate) quotes: quotes::Quotes,
+    pub(crate) flow: flow::Flow,
 }
+
+/// The session slot of the synthetic flow participant.
+pub(crate) const FLOW_SESSION: u16 = 0;
 
 /// Why a venue could not be built.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -211,6 +366,9 @@ pub enum VenueError {
     /// A limit of zero.
     #[error("{0} must be at least 1")]
     ZeroLimit(&'static str),
+    /// A limit too large for the venue.
+    #[error("{0} is too large (at most {1})")]
+    TooLarge(&'static str, usize),
 }
 
 impl Venue {
@@ -270,8 +428,28 @@ impl Venue {
         // handled); finished ones are capped separately.
         let records =
             markets.len() * spec.max_resting_orders_per_instrument + spec.max_remembered_orders + 1;
-        Ok(Venue {
+        let md_spec = spec.market_data;
+        for (key, v, max) in [
+            (
+                "max_md_subscriptions_per_session",
+                md_spec.max_subscriptions_per_session,
+                u16::MAX as usize,
+            ),
+            ("md_max_depth", md_spec.max_depth, md::DEPTH_MAX),
+            ("max_live_quotes", md_spec.max_live_quotes, 1 << 24),
+        ] {
+            if v == 0 {
+                return Err(VenueError::ZeroLimit(key));
+            }
+            if v > max {
+                return Err(VenueError::TooLarge(key, max));
+            }
+        }
+        let flow = flow::Flow::new(spec.flow, &markets);
+        let mut venue = Venue {
             run_id: started.unix_secs().max(0) as u64,
+            md_scratch: md::Scratch::new(md_spec.max_depth, spec.max_resting_orders_per_instrument),
+            quotes: quotes::Quotes::new(md_spec.max_live_quotes, markets.len()),
             markets,
             by_symbol,
             orders: Orders::new(records, 0, spec.max_remembered_orders),
@@ -280,7 +458,17 @@ impl Venue {
             next_order_id: 1,
             next_exec_id: 1,
             counters: VenueCounters::default(),
-        })
+            md_spec,
+            flow,
+        };
+        // Slot 0 is the synthetic flow participant (see `flow.rs`).
+        venue.sessions.push(SessionSlot {
+            name: "[flow]".to_owned(),
+            queue: VecDeque::new(),
+            md: md::SessionMd::new(0, 0, 0),
+        });
+        venue.orders.add_session();
+        Ok(venue)
     }
 
     /// Shares `venue` between sessions (see the module doc).
@@ -295,9 +483,15 @@ impl Venue {
         let id = v.sessions.len();
         assert!(id < u16::MAX as usize, "at most 65535 venue sessions");
         let cap = v.queue_max;
+        let md = md::SessionMd::new(
+            v.md_spec.max_subscriptions_per_session,
+            v.md_spec.max_depth,
+            cap,
+        );
         v.sessions.push(SessionSlot {
             name: name.to_owned(),
             queue: VecDeque::with_capacity(cap),
+            md,
         });
         v.orders.add_session();
         VenueApplication::new(venue.clone(), id as u16)
@@ -333,6 +527,63 @@ impl Venue {
             .iter()
             .find(|s| s.name == name)
             .map_or(0, |s| s.queue.len())
+    }
+
+    /// Live market-data subscriptions of session `name`.
+    pub fn md_subscriptions(&self, name: &str) -> usize {
+        self.session_slot(name)
+            .map_or(0, |s| self.sessions[s].md.live())
+    }
+
+    /// The best `depth` price levels of `side` of `symbol`'s book as
+    /// decimals: (price, quantity, orders), best first. For inspection
+    /// (tests, tools): it allocates.
+    pub fn md_levels(&self, symbol: &str, side: book::Side, depth: usize) -> Vec<(Fixed, Fixed, u32)> {
+        let Some(m) = self.market(symbol.as_bytes()) else {
+            return Vec::new();
+        };
+        let market = &self.markets[m as usize];
+        market
+            .book
+            .levels(side)
+            .take(depth)
+            .map(|l| {
+                (
+                    report::from_units(l.price, market.spec.tick_size).unwrap_or(Fixed::new(0, 0)),
+                    report::from_units(l.qty as i64, market.spec.lot_size)
+                        .unwrap_or(Fixed::new(0, 0)),
+                    l.orders,
+                )
+            })
+            .collect()
+    }
+
+    /// The best `n` resting orders of `side` of `symbol`'s book: (OrderID,
+    /// price, quantity left), in priority order. For inspection: it
+    /// allocates.
+    pub fn md_orders(&self, symbol: &str, side: book::Side, n: usize) -> Vec<(String, Fixed, Fixed)> {
+        let Some(m) = self.market(symbol.as_bytes()) else {
+            return Vec::new();
+        };
+        let market = &self.markets[m as usize];
+        let mut out = Vec::new();
+        market.book.top_orders(side, n, |key, price, leaves| {
+            let id = report::IdText::new(self.run_id, self.orders.get(key).order_id);
+            out.push((
+                String::from_utf8_lossy(id.as_bytes()).into_owned(),
+                report::from_units(price, market.spec.tick_size).unwrap_or(Fixed::new(0, 0)),
+                report::from_units(leaves as i64, market.spec.lot_size).unwrap_or(Fixed::new(0, 0)),
+            ))
+        });
+        out
+    }
+
+    fn session_slot(&self, name: &str) -> Option<usize> {
+        self.sessions
+            .iter()
+            .skip(1)
+            .position(|s| s.name == name)
+            .map(|i| i + 1)
     }
 
     /// The market trading `symbol`.

@@ -245,6 +245,12 @@ impl Orders {
         r
     }
 
+    /// Order `i` if its record is in use (it may since have been
+    /// forgotten and reused: callers compare its `order_id`).
+    pub fn get_live(&self, i: u32) -> Option<&OrderRec> {
+        self.recs.get(i as usize).filter(|r| r.in_use)
+    }
+
     /// Order `i`, to change.
     pub fn get_mut(&mut self, i: u32) -> &mut OrderRec {
         let r = &mut self.recs[i as usize];

@@ -1,3 +1,5 @@
+#![allow(dead_code)] // Each test binary that includes the harness uses part of it.
+
 //! A venue with several client sessions, in process: each client is a real
 //! [`Session`] (acceptor, [`MemoryStore`]) running a [`VenueApplication`] on
 //! one shared [`Venue`], fed with encoded messages on a virtual clock. After
@@ -175,6 +177,23 @@ impl Sim {
         }
     }
 
+    /// What the engine does every turn: each session's application polls
+    /// (the venue's synthetic flow runs there), then `send_queued`.
+    pub fn poll(&mut self) {
+        for c in 0..self.clients.len() {
+            let cl = &mut self.clients[c];
+            cl.session
+                .poll_app(self.now, &mut cl.store, &mut cl.app, &mut self.out);
+            self.harvest(c);
+        }
+        self.engine_turn();
+    }
+
+    /// Moves the virtual clock on by `nanos`.
+    pub fn advance(&mut self, nanos: i64) {
+        self.now = UtcTimestamp::from_unix_nanos(self.now.unix_nanos() + nanos);
+    }
+
     fn feed(&mut self, c: usize, msg_type: &str, body: &str) {
         self.now = UtcTimestamp::from_unix_nanos(self.now.unix_nanos() + 1_000_000);
         let mut ts = [0u8; 32];
@@ -238,6 +257,11 @@ impl Sim {
             if !matches!(out.get(35), Some("0")) {
                 self.clients[c].inbox.push_back(out);
             }
+        }
+        // What the engine does with a session's events: hand them to its
+        // application.
+        for ev in self.out.events() {
+            self.clients[c].app.on_event(self.now, ev);
         }
         assert!(
             self.out.disconnect().is_none(),

@@ -21,17 +21,21 @@ fn spec() -> VenueSpec {
                 tick_size: Fixed::new(1, 2),
                 lot_size: Fixed::new(1, 0),
                 max_order_qty: Some(Fixed::new(1_000_000, 0)),
+                reference_price: None,
             },
             Instrument {
                 symbol: "EUR/USD".into(),
                 tick_size: Fixed::new(1, 5),
                 lot_size: Fixed::new(1000, 0),
                 max_order_qty: Some(Fixed::new(5_000_000, 0)),
+                reference_price: None,
             },
         ],
         max_resting_orders_per_instrument: 100,
         max_remembered_orders: 1_000,
         max_queued_reports_per_session: 100,
+        market_data: Default::default(),
+        flow: Default::default(),
     }
 }
 

@@ -7,6 +7,8 @@
 //! dictionary.
 
 mod common;
+#[path = "quotes/e2e.rs"]
+mod e2e;
 #[path = "quotes/harness.rs"]
 mod harness;
 #[path = "order/harness.rs"]
@@ -237,15 +239,13 @@ fn quote_cancel_by_quote_id_by_symbol_and_all() {
     q.inbound("Z", "117=NOPE|298=1");
     assert_eq!(q.events(), []);
     assert_eq!(q.desk.counters().get(QuoteCounter::Unknown), 1);
-    // By symbol (298=1 with the QuoteEntries group).
+    // A QuoteID with 298=1 and its symbol (as `fixrail venue` withdraws
+    // one quote): only that quote.
+    q.inbound("Z", "117=Q4|298=1|295=1|55=AAPL");
+    assert_eq!(q.events(), [Event::QuoteCanceled { quote: quotes[3] }]);
+    // By symbol (298=1 with the QuoteEntries group, 117 naming none).
     q.inbound("Z", "117=*|298=1|295=1|55=AAPL");
-    assert_eq!(
-        q.events(),
-        [
-            Event::QuoteCanceled { quote: quotes[2] },
-            Event::QuoteCanceled { quote: quotes[3] }
-        ]
-    );
+    assert_eq!(q.events(), [Event::QuoteCanceled { quote: quotes[2] }]);
     // All.
     let req = q.request(5, AAPL, 100, None);
     q.inbound("S", &format!("131={req}|117=Q5|537=1|55=AAPL|132=1.08"));

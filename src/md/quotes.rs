@@ -56,10 +56,13 @@
 //!   OrderQty (38), else the requested quantity — for a side that has a
 //!   price. A side without a price has size 0.
 //! - **QuoteCancel (Z)**: QuoteCancelType (298) = 4 cancels every live
-//!   quote; 298 = 1 with a QuoteEntries group (295) cancels every live quote
-//!   on the group's symbols; anything else cancels the quote whose QuoteID
-//!   equals 117. Each canceled quote is an [`Event::QuoteCanceled`]. A Z
-//!   that names no live quote is counted as unknown.
+//!   quote. Otherwise the quote whose QuoteID equals 117 is canceled, if
+//!   the desk holds one (venues, `fixrail venue` among them, withdraw one
+//!   quote with 298=1 and its symbol in the group); if 117 names none
+//!   (e.g. `*`), 298 = 1 with a QuoteEntries group (295) cancels every live
+//!   quote on the group's symbols. Each canceled quote is an
+//!   [`Event::QuoteCanceled`]. A Z that names no live quote is counted as
+//!   unknown.
 //! - **QuoteRequestReject (AG)** answers an outstanding request with
 //!   [`Event::QuoteRequestRejected`] carrying QuoteRequestRejectReason
 //!   (658) as is. An AG for a request that already has a quote is counted

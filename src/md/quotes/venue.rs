@@ -215,7 +215,6 @@ impl QuoteDesk {
             return;
         };
         let mut canceled = 0;
-        let by_symbol = cancel_type == 1 && msg.get(NO_QUOTE_ENTRIES).is_some();
         if cancel_type == 4 {
             for s in 0..self.slots.len() {
                 if self.slots[s].state == State::Quoted {
@@ -223,20 +222,9 @@ impl QuoteDesk {
                     canceled += 1;
                 }
             }
-        } else if by_symbol {
-            let instruments = Arc::clone(&self.instruments);
-            for field in msg.body().iter().filter(|f| f.tag() == SYMBOL) {
-                let Some(ins) = instruments.find(field.value()) else {
-                    continue;
-                };
-                for s in 0..self.slots.len() {
-                    if self.slots[s].state == State::Quoted && self.slots[s].instrument == ins {
-                        self.cancel_slot(s, sink);
-                        canceled += 1;
-                    }
-                }
-            }
         } else {
+            // The quote 117 names, if it is one of ours; else, for 298=1
+            // with a QuoteEntries group, every quote on its symbols.
             let quote_id = msg.get(QUOTE_ID).map_or(&b""[..], |f| f.value());
             for s in 0..self.slots.len() {
                 if self.slots[s].state == State::Quoted
@@ -245,6 +233,20 @@ impl QuoteDesk {
                 {
                     self.cancel_slot(s, sink);
                     canceled += 1;
+                }
+            }
+            if canceled == 0 && cancel_type == 1 && msg.get(NO_QUOTE_ENTRIES).is_some() {
+                let instruments = Arc::clone(&self.instruments);
+                for field in msg.body().iter().filter(|f| f.tag() == SYMBOL) {
+                    let Some(ins) = instruments.find(field.value()) else {
+                        continue;
+                    };
+                    for s in 0..self.slots.len() {
+                        if self.slots[s].state == State::Quoted && self.slots[s].instrument == ins {
+                            self.cancel_slot(s, sink);
+                            canceled += 1;
+                        }
+                    }
                 }
             }
         }

@@ -11,6 +11,8 @@
 //!   and sequence numbers.
 //! - [`net`]: the non-blocking TCP transport (the only user of mio), reconnect
 //!   back-off and host fail-over.
+//! - [`md`]: market data; so far the quote desk (QuoteRequest, Quote,
+//!   QuoteCancel, QuoteRequestReject, orders on quotes).
 //! - [`order`]: order slots, ClOrdIDs, the FIX order state machine,
 //!   positions and P&L.
 //! - [`config`]: the TOML config file, loaded into checked, typed settings.

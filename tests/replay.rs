@@ -346,6 +346,7 @@ fn fixrail_replay_prints_the_books_and_the_same_hash_every_run() {
         "{out1}"
     );
     // Paced: the capture spans 0.2 s; at 10× it takes at least 20 ms.
+    #[allow(clippy::disallowed_methods)] // a test measures its own wall time
     let started = std::time::Instant::now();
     let (ok, out3, err) = fixrail_replay(&["--journal", dir.arg(), "--speed", "10"]);
     assert!(ok, "{err}");

@@ -9,10 +9,17 @@
 //! the command ring. Nothing here allocates, locks or blocks after
 //! construction: the rings are `rtrb`, risk and the order stage are
 //! pre-allocated, a full event ring is kept by the order stage and retried.
+//!
+//! Quotes: `Command::QuoteRequest` and `Command::OrderOnQuote`, and the
+//! venue's Quote (S), QuoteCancel (Z) and QuoteRequestReject (AG), go to the
+//! [`QuoteDesk`] (`src/md/quotes.rs`), which hands orders on quotes to the
+//! same risk engine and order stage; its `poll` expires quotes, and a
+//! disconnect answers its outstanding requests and cancels its quotes.
 
 use crate::codec::{Message, MessageWriter, UtcTimestamp};
 use crate::dictionary::Dictionary;
 use crate::journal::JournalReader;
+use crate::md::quotes::{QuoteConfig, QuoteConfigError, QuoteDesk};
 use crate::md::{EventOut, MarketData};
 use crate::order::{EventSink, OrderManager, OrderSender};
 use crate::risk::RiskEngine;
@@ -63,6 +70,16 @@ impl EventSink for Sink<'_> {
     }
 }
 
+/// Takes nothing: events wait in their stage's queue (behind an event of
+/// this application's that the ring could not take yet).
+struct Refuse;
+
+impl EventSink for Refuse {
+    fn push(&mut self, _: Event) -> bool {
+        false
+    }
+}
+
 /// The order path of one session and the strategy on it.
 #[derive(Debug)]
 pub struct TradingApplication {
@@ -78,6 +95,8 @@ pub struct TradingApplication {
     cancel_all: bool,
     /// Market data: subscriptions, books, their events.
     md: MarketData,
+    /// Quote requests, quotes and orders on quotes.
+    quotes: QuoteDesk,
 }
 
 impl TradingApplication {
@@ -96,7 +115,14 @@ impl TradingApplication {
             port.free_event_slots(),
         )
         .expect("a valid ClOrdID prefix is a valid MDReqID prefix");
+        let quotes = QuoteDesk::new(
+            QuoteConfig::default(),
+            orders.clordid_format().prefix(),
+            std::sync::Arc::clone(orders.instruments()),
+        )
+        .expect("the default quote config is valid");
         TradingApplication {
+            quotes,
             orders,
             risk,
             port,
@@ -108,6 +134,17 @@ impl TradingApplication {
         }
     }
 
+    /// The same order path with a quote desk sized by `config` (instead
+    /// of [`QuoteConfig::default`]). Call before [`TradingApplication::replay`].
+    pub fn with_quotes(mut self, config: QuoteConfig) -> Result<Self, QuoteConfigError> {
+        self.quotes = QuoteDesk::new(
+            config,
+            self.orders.clordid_format().prefix(),
+            std::sync::Arc::clone(self.orders.instruments()),
+        )?;
+        Ok(self)
+    }
+
     /// Rebuilds orders and positions from the session's journal records
     /// (start-up after a stop or a crash); their status is then asked of the
     /// venue at the next logon.
@@ -115,6 +152,12 @@ impl TradingApplication {
         let report = self.orders.replay_journal(reader, journal_session);
         tracing::info!(?report, "orders rebuilt from the journal");
         self.reconcile_due = self.orders.open_order_views().next().is_some();
+        self.quotes.replay_journal(reader, journal_session);
+    }
+
+    /// The quote desk (counters, live quotes).
+    pub fn quotes(&self) -> &QuoteDesk {
+        &self.quotes
     }
 
     /// The order stage (positions, orders, counters).
@@ -134,7 +177,11 @@ impl TradingApplication {
 
     /// Where market data pushes: the ring, behind the order stage's events.
     fn md_out(&mut self) -> (&mut MarketData, EventOut<'_>) {
-        let orders_waiting = self.orders.events_pending() > 0;
+        // Order, session and quote events go first; market data waits
+        // behind them (and coalesces meanwhile).
+        let orders_waiting = self.orders.events_pending() > 0
+            || self.pending_up.is_some()
+            || self.quotes.events_pending() > 0;
         (
             &mut self.md,
             EventOut {
@@ -148,6 +195,16 @@ impl TradingApplication {
         if let Command::Subscribe { .. } | Command::Unsubscribe { .. } = cmd {
             let (md, mut out) = self.md_out();
             md.handle_command(now, cmd, tx, &mut out);
+            return;
+        }
+        if let Command::QuoteRequest { .. } | Command::OrderOnQuote { .. } = cmd {
+            let mut sink = Sink {
+                port: &mut self.port,
+                venue_rejects: 0,
+            };
+            let (risk, orders) = (&mut self.risk, &mut self.orders);
+            self.quotes
+                .on_command(now, cmd, risk, orders, &mut TxSender(tx), &mut sink);
             return;
         }
         let now_ns = now.unix_nanos();
@@ -237,7 +294,14 @@ impl Application for TradingApplication {
                 md.handle_message(now, msg, &mut out);
                 return Verdict::Accepted;
             }
-            // S, Z, AG: the quote desk's.
+            b"S" | b"Z" | b"AG" => {
+                let mut sink = Sink {
+                    port: &mut self.port,
+                    venue_rejects: 0,
+                };
+                self.quotes.on_message(now, msg, &mut sink);
+                return Verdict::Accepted;
+            }
             _ => return Verdict::Unsupported,
         }
         let mut sink = Sink {
@@ -254,22 +318,41 @@ impl Application for TradingApplication {
     }
 
     fn on_event(&mut self, now: UtcTimestamp, event: &SessionEvent) {
+        let e = match event {
+            SessionEvent::LoggedOn { .. } => Some(Event::SessionUp {
+                session: self.session_index,
+            }),
+            SessionEvent::Disconnected(r) => Some(Event::SessionDown {
+                session: self.session_index,
+                reason: r.index() as u8,
+            }),
+            _ => None,
+        };
+        if let Some(e) = e {
+            if !self.port.push_event(e) {
+                self.pending_up = Some(e);
+            }
+        }
+        // After SessionUp/SessionDown, so the strategy hears of the session
+        // before its books (market data waits behind a pending one).
         {
             let (md, mut out) = self.md_out();
             md.handle_event(now, event, &mut out);
         }
-        let e = match event {
-            SessionEvent::LoggedOn { .. } => Event::SessionUp {
-                session: self.session_index,
-            },
-            SessionEvent::Disconnected(r) => Event::SessionDown {
-                session: self.session_index,
-                reason: r.index() as u8,
-            },
-            _ => return,
-        };
-        if !self.port.push_event(e) {
-            self.pending_up = Some(e);
+        if e.is_none() {
+            return;
+        }
+        if let SessionEvent::Disconnected(_) = event {
+            // After SessionDown: the desk queues behind `pending_up`.
+            let mut sink = Sink {
+                port: &mut self.port,
+                venue_rejects: 0,
+            };
+            if self.pending_up.is_some() {
+                self.quotes.on_disconnect(&mut Refuse);
+            } else {
+                self.quotes.on_disconnect(&mut sink);
+            }
         }
     }
 
@@ -285,6 +368,9 @@ impl Application for TradingApplication {
             venue_rejects: 0,
         };
         work += self.orders.flush_events(&mut sink);
+        if self.pending_up.is_none() {
+            work += self.quotes.poll(now, &mut sink);
+        }
         {
             let (md, mut out) = self.md_out();
             work += md.poll(now, tx, &mut out);

@@ -1,4 +1,5 @@
-//! Strategy commands: NewOrderSingle (D), OrderCancelRequest (F),
+//! Strategy commands: NewOrderSingle (D, with QuoteID 117 when placed on a
+//! quote), OrderCancelRequest (F),
 //! OrderCancelReplaceRequest (G), OrderStatusRequest (H) and
 //! OrderMassStatusRequest (AF), encoded straight into the sender's buffer.
 
@@ -47,7 +48,7 @@ impl OrderManager {
     {
         self.flush_events(events);
         match *cmd {
-            Command::NewOrder { .. } => self.new_order(now, cmd, sender, events),
+            Command::NewOrder { .. } => self.new_order(now, cmd, None, sender, events),
             Command::Cancel { order } => self.amend(now, order, None, sender, events),
             Command::Replace { order, price, qty } => {
                 self.amend(now, order, Some((price, qty)), sender, events)
@@ -86,8 +87,39 @@ impl OrderManager {
         );
     }
 
-    fn new_order<S, E>(&mut self, now: UtcTimestamp, cmd: &Command, sender: &mut S, events: &mut E)
-    where
+    /// Carries out a `Command::NewOrder` placed on a quote (already
+    /// risk-checked): the NewOrderSingle carries QuoteID (117) =
+    /// `quote_id`, the venue's id of the quote. Otherwise exactly a new
+    /// order ([`OrderManager::on_command`]): the same local refusals, the
+    /// same events, the same order life afterwards. The order stage keeps
+    /// no quote state: the id only passes through to the wire (a D with 117
+    /// is still a D to replay). Any other command is ignored (counted).
+    pub fn on_quote_order<S, E>(
+        &mut self,
+        now: UtcTimestamp,
+        cmd: &Command,
+        quote_id: &[u8],
+        sender: &mut S,
+        events: &mut E,
+    ) where
+        S: OrderSender + ?Sized,
+        E: EventSink + ?Sized,
+    {
+        self.flush_events(events);
+        match cmd {
+            Command::NewOrder { .. } => self.new_order(now, cmd, Some(quote_id), sender, events),
+            _ => self.counters.commands_ignored += 1,
+        }
+    }
+
+    fn new_order<S, E>(
+        &mut self,
+        now: UtcTimestamp,
+        cmd: &Command,
+        quote_id: Option<&[u8]>,
+        sender: &mut S,
+        events: &mut E,
+    ) where
         S: OrderSender + ?Sized,
         E: EventSink + ?Sized,
     {
@@ -151,6 +183,9 @@ impl OrderManager {
                 .str(SYMBOL, symbol)
                 .char(TIME_IN_FORCE, tif.fix())
                 .timestamp(TRANSACT_TIME, now);
+            if let Some(q) = quote_id {
+                w.str(QUOTE_ID, q);
+            }
         });
         if let Err(e) = sent {
             self.note_send_error(&e);

@@ -95,6 +95,7 @@ mod slot;
 mod transition;
 
 pub use clordid::{ClOrdId, ClOrdIdFormat, ClOrdIdParts, CL_ORD_ID_MAX, PREFIX_MAX, SLOTS_MAX};
+pub(crate) use events::EventQueue;
 pub use events::EventSink;
 pub use positions::Position;
 pub use replay::{journal_records, Direction, ReplayReport};
@@ -107,7 +108,6 @@ use crate::strategy::{
     Event, InstrumentId, InstrumentTable, OrdType, OrderId, OrderState, Price, Qty, Side,
     TimeInForce,
 };
-use events::EventQueue;
 use index::{ExecIdSet, TagIndex};
 use slot::{FreeList, Order};
 use std::sync::Arc;

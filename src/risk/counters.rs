@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 
 /// How many kinds of [`RejectReason`] there are (the venue's codes are one
 /// kind each: `Venue(_)`, `VenueCancelReject(_)`).
-pub const REJECT_REASON_KINDS: usize = 17;
+pub const REJECT_REASON_KINDS: usize = 22;
 
 /// Every kind's short name ([`RejectReason::name`]), in
 /// [`reject_reason_index`] order (metrics labels).
@@ -35,6 +35,11 @@ pub const REJECT_REASON_NAMES: [&str; REJECT_REASON_KINDS] = [
     "unknown_order",
     "venue",
     "venue_cancel_reject",
+    "unknown_quote",
+    "quote_expired",
+    "quote_not_firm",
+    "quote_side",
+    "quote_size",
 ];
 
 /// A small index per kind of reason, into [`REJECT_REASON_NAMES`] and the
@@ -60,6 +65,11 @@ pub const fn reject_reason_index(reason: RejectReason) -> usize {
         RejectReason::UnknownOrder => 14,
         RejectReason::Venue(_) => 15,
         RejectReason::VenueCancelReject(_) => 16,
+        RejectReason::UnknownQuote => 17,
+        RejectReason::QuoteExpired => 18,
+        RejectReason::QuoteNotFirm => 19,
+        RejectReason::QuoteSide => 20,
+        RejectReason::QuoteSize => 21,
     }
 }
 
@@ -207,6 +217,11 @@ mod tests {
             RejectReason::UnknownOrder,
             RejectReason::Venue(3),
             RejectReason::VenueCancelReject(1),
+            RejectReason::UnknownQuote,
+            RejectReason::QuoteExpired,
+            RejectReason::QuoteNotFirm,
+            RejectReason::QuoteSide,
+            RejectReason::QuoteSize,
         ];
         assert_eq!(all.len(), REJECT_REASON_KINDS);
         for (i, r) in all.into_iter().enumerate() {

@@ -374,6 +374,19 @@ pub enum RejectReason {
     Venue(u16),
     /// The venue rejected a cancel or replace: CxlRejReason (102).
     VenueCancelReject(u16),
+    /// An order on a quote the engine does not hold: never issued, or
+    /// its slot reused since (stale), canceled by the venue, already
+    /// traded on, or dropped at a disconnect.
+    UnknownQuote,
+    /// An order on a quote past its ValidUntilTime (62).
+    QuoteExpired,
+    /// An order on an indicative quote (QuoteType 537 not 1).
+    QuoteNotFirm,
+    /// An order on a side the quote does not price (a buy needs an offer,
+    /// a sell a bid).
+    QuoteSide,
+    /// An order for more than the quoted size on its side.
+    QuoteSize,
 }
 
 impl RejectReason {
@@ -397,6 +410,11 @@ impl RejectReason {
             RejectReason::UnknownOrder => "unknown_order",
             RejectReason::Venue(_) => "venue",
             RejectReason::VenueCancelReject(_) => "venue_cancel_reject",
+            RejectReason::UnknownQuote => "unknown_quote",
+            RejectReason::QuoteExpired => "quote_expired",
+            RejectReason::QuoteNotFirm => "quote_not_firm",
+            RejectReason::QuoteSide => "quote_side",
+            RejectReason::QuoteSize => "quote_size",
         }
     }
 }

@@ -35,6 +35,12 @@ pub struct DemoOptions {
     pub rate: Option<u64>,
     /// Also measure QuickFIX C++ against the same venue (embedded setup only).
     pub quickfix: Option<QuickFixRun>,
+    /// Market data only: send no orders; the venue's synthetic flow moves
+    /// the book at `flow_rate` actions per second and the run ends after
+    /// `warmup` + this many `TopOfBook` events (embedded setup only).
+    pub ticks: Option<u64>,
+    /// The venue's flow rate in the ticks run (actions per second).
+    pub flow_rate: u64,
 }
 
 /// A QuickFIX C++ initiator (tools/qfbench) run against the same venue,
@@ -124,6 +130,9 @@ pub struct PingPong {
     /// engine restores it after a reconnect by itself, this is the first).
     subscribe: bool,
     subscribed: bool,
+    /// Ticks run: stop after this many TopOfBook events (0: orders run).
+    tick_target: u64,
+    ticks: u64,
     shared: Arc<Shared>,
 }
 
@@ -136,7 +145,17 @@ impl Strategy for PingPong {
             }
             Event::TopOfBook(_) => {
                 self.probe.stamp(StageKind::TickSeen);
+                self.ticks += 1;
                 self.shared.ticks.fetch_add(1, Ordering::Relaxed);
+                if self.tick_target > 0 && self.ticks == self.warmup {
+                    self.shared
+                        .started_ns
+                        .store(self.clock.now().as_nanos(), Ordering::Relaxed);
+                }
+                if self.tick_target > 0 && self.ticks == self.tick_target && self.hist.is_some() {
+                    self.finish();
+                }
+                return;
             }
             Event::SessionDown { .. } => self.up = false,
             Event::OrderSent { order, tag } => {
@@ -184,16 +203,13 @@ impl Strategy for PingPong {
             }
             _ => {}
         }
-        if !self.in_flight
+        if self.tick_target == 0
+            && !self.in_flight
             && self.outstanding == 0
             && self.next >= self.total
             && self.hist.is_some()
         {
-            self.shared
-                .finished_ns
-                .store(self.clock.now().as_nanos(), Ordering::Relaxed);
-            *self.shared.result.lock().unwrap_or_else(|e| e.into_inner()) = self.hist.take();
-            self.shared.done.store(true, Ordering::Release);
+            self.finish();
         }
     }
 
@@ -249,6 +265,15 @@ impl Strategy for PingPong {
 }
 
 impl PingPong {
+    /// The run is over: hand the histogram to the control thread.
+    fn finish(&mut self) {
+        self.shared
+            .finished_ns
+            .store(self.clock.now().as_nanos(), Ordering::Relaxed);
+        *self.shared.result.lock().unwrap_or_else(|e| e.into_inner()) = self.hist.take();
+        self.shared.done.store(true, Ordering::Release);
+    }
+
     fn order(&self) -> Command {
         Command::NewOrder {
             tag: self.next,
@@ -351,9 +376,16 @@ fn run_in(dir: &std::path::Path, opts: &DemoOptions) -> Result<DemoReport, Strin
         .and_then(|l| l.local_addr())
         .map_err(|e| format!("no free loopback port: {e}"))?
         .port();
-    let text = CONFIG
+    let mut text = CONFIG
         .replace("127.0.0.1:0", &format!("127.0.0.1:{port}"))
         .replace("PORT", &port.to_string());
+    if opts.ticks.is_some() {
+        // The venue's synthetic flow moves the book; nobody trades.
+        text.push_str(&format!(
+            "\n[venue]\nflow_rate_per_sec = {}\nflow_seed = 7\n",
+            opts.flow_rate.max(1)
+        ));
+    }
     let path = dir.join("demo.toml");
     std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
     run_with_config(&path, "DEMO", opts, Some((port, dir)))
@@ -394,7 +426,11 @@ pub fn run_with_config(
         instrument: instrument.id,
         price: instrument.reference_price,
         qty: instrument.lot_size,
-        total: opts.warmup + opts.orders,
+        total: if opts.ticks.is_some() {
+            0
+        } else {
+            opts.warmup + opts.orders
+        },
         warmup: opts.warmup,
         next: 0,
         interval_ns: opts.rate.map(|r| 1_000_000_000 / r.max(1)).unwrap_or(0),
@@ -408,6 +444,8 @@ pub fn run_with_config(
         up: false,
         subscribe: false,
         subscribed: false,
+        tick_target: opts.ticks.map_or(0, |t| opts.warmup + t),
+        ticks: 0,
         shared: Arc::clone(&shared),
     };
     let cores = core_affinity::get_core_ids().map(|c| c.len()).unwrap_or(0);
@@ -440,14 +478,18 @@ pub fn run_with_config(
         waited_ms += 100;
         stages.drain(&mut engine_stamps, &mut strategy_stamps);
         let acks = shared.acks.load(Ordering::Relaxed);
+        let ticks = shared.ticks.load(Ordering::Relaxed);
         if waited_ms % 1000 == 0 {
-            eprintln!(
-                "demo: {acks}/{total} orders acknowledged, {} fills, {} rejects",
-                shared.fills.load(Ordering::Relaxed),
-                shared.rejects.load(Ordering::Relaxed)
-            );
+            match opts.ticks {
+                Some(t) => eprintln!("demo: {ticks}/{} top-of-book events", opts.warmup + t),
+                None => eprintln!(
+                    "demo: {acks}/{total} orders acknowledged, {} fills, {} rejects",
+                    shared.fills.load(Ordering::Relaxed),
+                    shared.rejects.load(Ordering::Relaxed)
+                ),
+            }
         }
-        if waited_ms > 10_000 && acks == 0 {
+        if waited_ms > 10_000 && acks == 0 && ticks == 0 {
             rt.stop();
             let _ = rt.join();
             return Err("the trading session never logged on to the venue".into());

@@ -119,6 +119,16 @@ enum Command {
         /// one per write() and then coalesced.
         #[arg(long, value_name = "N", conflicts_with_all = ["config", "compare", "rate"])]
         throughput: Option<u64>,
+        /// Instead of orders: tick-to-strategy latency. The embedded venue's
+        /// synthetic flow moves the EUR/USD book (--flow-rate actions per
+        /// second), the strategy subscribes to its top of book, and each
+        /// TopOfBook is timed from the engine's read() of the W/X that made
+        /// it; N ticks measured after --warmup.
+        #[arg(long, value_name = "N", conflicts_with_all = ["config", "compare", "rate", "throughput"])]
+        ticks: Option<u64>,
+        /// The venue's flow rate for --ticks (actions per second).
+        #[arg(long, value_name = "R", default_value_t = 20_000, requires = "ticks")]
+        flow_rate: u64,
     },
     /// Run every session of a config file until SIGINT or SIGTERM.
     ///
@@ -182,6 +192,14 @@ fn main() -> ExitCode {
             ..
         } => throughput(n),
         Command::Bench {
+            ticks: Some(n),
+            flow_rate,
+            warmup,
+            no_spin,
+            out,
+            ..
+        } => ticks(n, warmup, flow_rate, !no_spin, out),
+        Command::Bench {
             config,
             session,
             orders,
@@ -191,6 +209,8 @@ fn main() -> ExitCode {
             compare,
             no_spin,
             throughput: None,
+            ticks: None,
+            flow_rate: _,
         } => bench(BenchArgs {
             config,
             session,
@@ -226,6 +246,8 @@ fn demo(orders: u64, warmup: u64, spin: bool) -> Result<ExitCode, String> {
         spin,
         rate: None,
         quickfix: None,
+        ticks: None,
+        flow_rate: 0,
     })?;
     let h = &r.order_to_ack;
     let us = |v: u64| v as f64 / 1000.0;
@@ -275,6 +297,57 @@ fn throughput(n: u64) -> Result<ExitCode, String> {
             r.bytes_per_write
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `fixrail bench --ticks N`: tick-to-strategy latency.
+fn ticks(
+    n: u64,
+    warmup: u64,
+    flow_rate: u64,
+    spin: bool,
+    out: Option<PathBuf>,
+) -> Result<ExitCode, String> {
+    use fixrail::harness::report::{write_hgrm, Percentiles};
+    if n == 0 {
+        return Err("bench: --ticks: must be at least 1".into());
+    }
+    if flow_rate == 0 {
+        return Err("bench: --flow-rate: must be at least 1 action per second".into());
+    }
+    eprintln!(
+        "bench: tick to strategy, {n} top-of-book events after {warmup} warm-up, venue flow {flow_rate} actions/s, {}",
+        if spin { "busy-spinning" } else { "backing off when idle" }
+    );
+    let r = fixrail::demo::run(&fixrail::demo::DemoOptions {
+        orders: 0,
+        warmup,
+        spin,
+        rate: None,
+        quickfix: None,
+        ticks: Some(n),
+        flow_rate,
+    })?;
+    let us = |v: u64| v as f64 / 1000.0;
+    println!("tick to strategy (µs):");
+    let mut result = String::from("RESULT");
+    for (name, key, h) in [
+        ("read() → TopOfBook in the strategy's ring", "tick_event", &r.tick_to_event),
+        ("read() → strategy has the TopOfBook", "tick_strategy", &r.tick_to_strategy),
+    ] {
+        let p = Percentiles::from_histogram(h);
+        println!(
+            "  {name:<42} p50 {:>6.2}  p90 {:>6.2}  p99 {:>7.2}  p99.9 {:>8.2}  max {:>9.1}  ({} samples)",
+            us(p.p50), us(p.p90), us(p.p99), us(p.p999), us(p.max), p.count
+        );
+        result += &format!(" {key}_p50_us={:.2} {key}_p99_us={:.2}", us(p.p50), us(p.p99));
+        if let Some(dir) = &out {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            write_hgrm(h, &dir.join(format!("{key}.hgrm")), 1000.0).map_err(|e| e.to_string())?;
+        }
+    }
+    println!("  {} TopOfBook events in {:.2} s", r.ticks, r.elapsed_ns as f64 / 1e9);
+    println!("{result}");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -360,6 +433,8 @@ fn bench(a: BenchArgs) -> Result<ExitCode, String> {
         spin: a.spin,
         rate: a.rate,
         quickfix,
+        ticks: None,
+        flow_rate: 0,
     };
     eprintln!(
         "bench: fixrail, {} orders after {} warm-up, {}",

@@ -23,6 +23,7 @@ use fixrail::strategy::{
 use fixrail::venue::book::Side as VenueSide;
 use fixrail::venue::{SharedVenue, Venue, VenueSpec};
 use std::cell::Cell;
+use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -96,6 +97,8 @@ pub struct Proxy {
     pub port: u16,
     live: Arc<Mutex<Vec<TcpStream>>>,
     stop: Arc<AtomicBool>,
+    /// Bytes from the venue are read and thrown away.
+    drop_downstream: Arc<AtomicBool>,
 }
 
 impl Proxy {
@@ -104,7 +107,12 @@ impl Proxy {
         let port = listener.local_addr().unwrap().port();
         let live = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
-        let (l, s) = (Arc::clone(&live), Arc::clone(&stop));
+        let drop_downstream = Arc::new(AtomicBool::new(false));
+        let (l, s, dd) = (
+            Arc::clone(&live),
+            Arc::clone(&stop),
+            Arc::clone(&drop_downstream),
+        );
         std::thread::spawn(move || {
             for down in listener.incoming() {
                 if s.load(Ordering::SeqCst) {
@@ -121,11 +129,26 @@ impl Proxy {
                 list.push(up.try_clone().unwrap());
                 drop(list);
                 let (d2, u2) = (down.try_clone().unwrap(), up.try_clone().unwrap());
-                std::thread::spawn(move || pump(down, up));
-                std::thread::spawn(move || pump(u2, d2));
+                dd.store(false, Ordering::SeqCst);
+                let never = Arc::new(AtomicBool::new(false));
+                std::thread::spawn(move || pump(down, up, &never));
+                let dd = Arc::clone(&dd);
+                std::thread::spawn(move || pump(u2, d2, &dd));
             }
         });
-        Proxy { port, live, stop }
+        Proxy {
+            port,
+            live,
+            stop,
+            drop_downstream,
+        }
+    }
+
+    /// From now until the next connection, what the venue sends is lost
+    /// (read and thrown away at a chunk boundary; a message cut in two
+    /// stays half-read until the connection is cut).
+    pub fn lose_downstream(&self) {
+        self.drop_downstream.store(true, Ordering::SeqCst);
     }
 
     /// Drops every connection through the proxy (both ends see the close).
@@ -145,8 +168,17 @@ impl Drop for Proxy {
     }
 }
 
-fn pump(mut from: TcpStream, mut to: TcpStream) {
-    let _ = std::io::copy(&mut from, &mut to);
+fn pump(mut from: TcpStream, mut to: TcpStream, lose: &AtomicBool) {
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        if !lose.load(Ordering::SeqCst) && to.write_all(&buf[..n]).is_err() {
+            break;
+        }
+    }
     let _ = to.shutdown(Shutdown::Both);
     let _ = from.shutdown(Shutdown::Both);
 }
@@ -222,6 +254,8 @@ pub struct Setup {
     pub venue_lacks: &'static [&'static str],
     /// Connect DESK through a [`Proxy`].
     pub proxy: bool,
+    /// The strategy's ring capacity (commands and events).
+    pub ring_capacity: usize,
 }
 
 impl Default for Setup {
@@ -233,6 +267,7 @@ impl Default for Setup {
             keying: "price",
             venue_lacks: &[],
             proxy: false,
+            ring_capacity: 4096,
         }
     }
 }
@@ -268,6 +303,14 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+impl Drop for Rig {
+    fn drop(&mut self) {
+        eprintln!("DIAG checks {:?}\nDIAG md {:?}\nDIAG venue {:?}", self.checks, self.md().counters(), self.venue.borrow().counters());
+        for m in &self.mirrors { eprintln!("DIAG mirror tops {} lives {} stale {:?} trades {}", m.tops, m.lives, m.stale, m.trades.len()); }
+        eprintln!("DIAG others {:?}", self.others);
+    }
 }
 
 impl Rig {
@@ -338,7 +381,8 @@ reference_price = "1.27000"
         let path = dir.path().join("md-e2e.toml");
         std::fs::write(&path, text).unwrap();
         let cfg = fixrail::config::load(&path).unwrap();
-        let spec = fixrail::engine::engine_spec(&cfg).unwrap();
+        let mut spec = fixrail::engine::engine_spec(&cfg).unwrap();
+        spec.trading.ring_capacity = setup.ring_capacity;
         let clock = Rc::new(PauseClock::default());
         let mut engine = Engine::new(spec, Rc::clone(&clock)).unwrap();
         // The venue behind VENUE is one the test holds, to read its book.
@@ -400,6 +444,12 @@ reference_price = "1.27000"
             self.checks.mirror_vs_engine += 1;
         }
         got
+    }
+
+    /// One engine turn while the strategy does not read its ring (a slow
+    /// strategy: the ring fills and market data coalesces).
+    pub fn turn_unread(&mut self) {
+        self.engine.do_work().unwrap();
     }
 
     /// Turns until an event matching `want` arrives; returns it and the

@@ -12,8 +12,9 @@
 mod common;
 
 mod md_e2e {
-    pub mod harness;
     mod books;
+    pub mod harness;
+    mod lifecycle;
     mod recovery;
     mod rejects;
 }

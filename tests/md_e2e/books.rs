@@ -2,9 +2,7 @@
 //! position, and order by order; and the strategy's own orders moving the
 //! book and trading (trades against fills).
 
-use super::harness::{
-    Rig, Setup, Sub, EURUSD, EURUSD_LOT, EURUSD_TICK, SYMBOLS, USDJPY,
-};
+use super::harness::{Rig, Setup, Sub, EURUSD, EURUSD_LOT, EURUSD_TICK, SYMBOLS, USDJPY};
 use fixrail::strategy::{Command, Event, MdEntryTypes, OrderId, Price, Qty, Side, TimeInForce};
 use fixrail::venue::book::Side as VenueSide;
 use std::time::{Duration, Instant};
@@ -27,7 +25,9 @@ fn start(rig: &mut Rig, subs: &[(fixrail::strategy::InstrumentId, Sub)]) {
         rig.subscribe(i, s);
     }
     let ids: Vec<usize> = subs.iter().map(|(i, _)| usize::from(i.0)).collect();
-    rig.wait("every book live", |r| ids.iter().all(|&i| r.mirrors[i].live));
+    rig.wait("every book live", |r| {
+        ids.iter().all(|&i| r.mirrors[i].live)
+    });
 }
 
 /// Runs the flow in `rounds` stretches of `ms`, each ending quiescent
@@ -69,7 +69,11 @@ fn aggregated_books_follow_the_venues_flow_and_the_strategys_own_orders() {
     start(&mut rig, &[(EURUSD, DEPTH5_TRADES), (USDJPY, TOP_ONLY)]);
     flow_rounds(&mut rig, 4, 300);
     let eur = &rig.mirrors[usize::from(EURUSD.0)];
-    assert!(eur.tops >= 50, "too few tops to prove anything: {}", eur.tops);
+    assert!(
+        eur.tops >= 50,
+        "too few tops to prove anything: {}",
+        eur.tops
+    );
     assert!(!eur.trades.is_empty(), "the flow's marketable orders trade");
     assert!(rig.mirrors[usize::from(USDJPY.0)].tops >= 10);
     assert!(rig.mirrors[usize::from(USDJPY.0)].trades.is_empty());
@@ -116,7 +120,10 @@ fn aggregated_books_follow_the_venues_flow_and_the_strategys_own_orders() {
     let trades_before = rig.mirrors[usize::from(EURUSD.0)].trades.len();
     let others_before = rig.others.len();
     let sell = send_order(&mut rig, 2, Side::Sell, TimeInForce::Ioc, limit, qty);
-    rig.until("sell filled", |e| matches!(e, Event::Fill { order, .. } if *order == sell));
+    rig.until(
+        "sell filled",
+        |e| matches!(e, Event::Fill { order, .. } if *order == sell),
+    );
     rig.quiesce();
     let mut fills: Vec<(Price, Qty)> = rig.others[others_before..]
         .iter()

@@ -252,6 +252,9 @@ pub struct Setup {
     pub keying: &'static str,
     /// Symbols the engine knows but the venue is built without.
     pub venue_lacks: &'static [&'static str],
+    /// Symbols the venue runs no flow on (only the strategy's orders
+    /// move them).
+    pub no_flow: &'static [&'static str],
     /// Connect DESK through a [`Proxy`].
     pub proxy: bool,
     /// The strategy's ring capacity (commands and events).
@@ -266,6 +269,7 @@ impl Default for Setup {
             flow_seed: 7,
             keying: "price",
             venue_lacks: &[],
+            no_flow: &[],
             proxy: false,
             ring_capacity: 4096,
         }
@@ -303,14 +307,6 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-impl Drop for Rig {
-    fn drop(&mut self) {
-        eprintln!("DIAG checks {:?}\nDIAG md {:?}\nDIAG venue {:?}", self.checks, self.md().counters(), self.venue.borrow().counters());
-        for m in &self.mirrors { eprintln!("DIAG mirror tops {} lives {} stale {:?} trades {}", m.tops, m.lives, m.stale, m.trades.len()); }
-        eprintln!("DIAG others {:?}", self.others);
-    }
 }
 
 impl Rig {
@@ -373,6 +369,7 @@ symbol = "GBP/USD"
 tick_size = "0.00001"
 lot_size = 1000
 reference_price = "1.27000"
+stale_after_ms = 200
 "#,
             rate = setup.flow_rate_per_sec,
             seed = setup.flow_seed,
@@ -390,6 +387,11 @@ reference_price = "1.27000"
         vspec
             .instruments
             .retain(|i| !setup.venue_lacks.contains(&i.symbol.as_str()));
+        for i in &mut vspec.instruments {
+            if setup.no_flow.contains(&i.symbol.as_str()) {
+                i.reference_price = None;
+            }
+        }
         let venue = Venue::shared(Venue::new(vspec, clock.now()).unwrap());
         assert!(engine.set_application("VENUE", Box::new(Venue::attach(&venue, "VENUE"))));
         let h = engine.attach_strategy("DESK").unwrap();
@@ -556,8 +558,12 @@ reference_price = "1.27000"
     pub fn subscribe(&mut self, instrument: InstrumentId, sub: Sub) {
         self.subs[usize::from(instrument.0)] = Some(sub);
         let m = &mut self.mirrors[usize::from(instrument.0)];
-        let slots = usize::from(sub.depth.max(1));
-        m.levels = [vec![None; slots], vec![None; slots]];
+        // A re-subscription keeps the slots it had: levels shown before
+        // must be cleared by events like any other.
+        let slots = usize::from(sub.depth.max(1)).max(m.levels[0].len());
+        for side in &mut m.levels {
+            side.resize(slots, None);
+        }
         self.h
             .send(Command::Subscribe {
                 instrument,
@@ -570,10 +576,22 @@ reference_price = "1.27000"
     }
 
     pub fn limit(&mut self, tag: u64, side: Side, tif: TimeInForce, price: i64, qty: i64) {
+        self.order(EURUSD, tag, side, tif, price, qty);
+    }
+
+    pub fn order(
+        &mut self,
+        instrument: InstrumentId,
+        tag: u64,
+        side: Side,
+        tif: TimeInForce,
+        price: i64,
+        qty: i64,
+    ) {
         self.h
             .send(Command::NewOrder {
                 tag,
-                instrument: EURUSD,
+                instrument,
                 side,
                 ord_type: OrdType::Limit,
                 tif,
@@ -599,7 +617,10 @@ reference_price = "1.27000"
             } => {
                 let i = usize::from(instrument.0);
                 let sub = self.subs[i].expect("BookLevel for an unsubscribed instrument");
-                assert!(sub.depth > 1, "BookLevel for a top-only subscription: {e:?}");
+                assert!(
+                    sub.depth > 1,
+                    "BookLevel for a top-only subscription: {e:?}"
+                );
                 let m = &mut self.mirrors[i];
                 let k = side_index(side);
                 let slot = m.levels[k]
@@ -612,17 +633,17 @@ reference_price = "1.27000"
             }
             Event::TopOfBook(t) => {
                 let i = usize::from(t.instrument.0);
-                assert!(self.subs[i].is_some(), "TopOfBook for an unsubscribed instrument");
+                assert!(
+                    self.subs[i].is_some(),
+                    "TopOfBook for an unsubscribed instrument"
+                );
                 check_arithmetic(&t);
                 let m = &mut self.mirrors[i];
                 m.top = t;
                 m.tops += 1;
                 if self.subs[i].unwrap().depth > 1 {
-                    let best = |k: usize| {
-                        m.side(k)
-                            .first()
-                            .map_or((Price(0), Qty(0)), |l| (l.0, l.1))
-                    };
+                    let best =
+                        |k: usize| m.side(k).first().map_or((Price(0), Qty(0)), |l| (l.0, l.1));
                     assert_eq!(
                         (best(0), best(1)),
                         ((t.bid, t.bid_qty), (t.ask, t.ask_qty)),
@@ -796,9 +817,21 @@ pub fn qty(f: Fixed) -> Qty {
 fn check_arithmetic(t: &TopOfBook) {
     let has_bid = t.bid_qty.0 > 0;
     let has_ask = t.ask_qty.0 > 0;
-    assert_eq!(has_bid, t.bid.0 != 0, "bid price without qty or back: {t:?}");
-    assert_eq!(has_ask, t.ask.0 != 0, "ask price without qty or back: {t:?}");
-    let spread = if has_bid && has_ask { t.ask.0 - t.bid.0 } else { 0 };
+    assert_eq!(
+        has_bid,
+        t.bid.0 != 0,
+        "bid price without qty or back: {t:?}"
+    );
+    assert_eq!(
+        has_ask,
+        t.ask.0 != 0,
+        "ask price without qty or back: {t:?}"
+    );
+    let spread = if has_bid && has_ask {
+        t.ask.0 - t.bid.0
+    } else {
+        0
+    };
     assert_eq!(t.spread.0, spread, "spread: {t:?}");
     if has_bid && has_ask {
         assert!(t.ask.0 > t.bid.0, "a crossed or locked book: {t:?}");

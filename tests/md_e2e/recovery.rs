@@ -73,25 +73,37 @@ fn books_go_stale_on_a_disconnect_and_heal_after_the_reconnect() {
         rig.proxy.as_ref().unwrap().cut();
         rig.wait("session down", |r| count(r, false) > downs);
         rig.wait("both books stale", |r| {
-            both.iter()
-                .all(|&i| r.mirrors[i].stale.last() == Some(&StaleCause::Disconnect) && !r.mirrors[i].live)
+            both.iter().all(|&i| {
+                r.mirrors[i].stale.last() == Some(&StaleCause::Disconnect) && !r.mirrors[i].live
+            })
         });
         for (k, &i) in both.iter().enumerate() {
             let id = [EURUSD, USDJPY][k];
             let m = &rig.mirrors[i];
-            assert!(m.side(0).is_empty() && m.side(1).is_empty(), "round {round}: {m:?}");
-            assert_eq!(rig.md().state(id), Some(SubState::Stale(StaleCause::Disconnect)));
+            assert!(
+                m.side(0).is_empty() && m.side(1).is_empty(),
+                "round {round}: {m:?}"
+            );
+            assert_eq!(
+                rig.md().state(id),
+                Some(SubState::Stale(StaleCause::Disconnect))
+            );
             let book = rig.md().book(id).unwrap();
             assert!(book.bids().is_empty() && book.asks().is_empty());
         }
 
         rig.wait("session up again", |r| count(r, true) > ups);
         rig.wait("books live again", |r| {
-            both.iter().enumerate().all(|(k, &i)| r.mirrors[i].lives > lives[k])
+            both.iter()
+                .enumerate()
+                .all(|(k, &i)| r.mirrors[i].lives > lives[k])
         });
         for (k, id) in [EURUSD, USDJPY].into_iter().enumerate() {
             let new = rig.md().req_id(id).unwrap();
-            assert_ne!(new, ids[k], "round {round}: a new MDReqID after the reconnect");
+            assert_ne!(
+                new, ids[k],
+                "round {round}: a new MDReqID after the reconnect"
+            );
         }
         assert!(rig.md().counters().requests_sent >= sent + 2);
         for &i in &both {

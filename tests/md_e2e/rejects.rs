@@ -44,7 +44,11 @@ fn a_symbol_the_venue_does_not_list_is_rejected_with_reason_0() {
     rig.quiesce();
     let gbp = &rig.mirrors[usize::from(GBPUSD.0)];
     assert_eq!(gbp.rejects, vec![0]);
-    assert_eq!((gbp.lives, gbp.tops), (0, 0), "nothing shown for a refused book: {gbp:?}");
+    assert_eq!(
+        (gbp.lives, gbp.tops),
+        (0, 0),
+        "nothing shown for a refused book: {gbp:?}"
+    );
 
     // Unknown to the engine: refused without asking the venue.
     let sent = rig.md().counters().requests_sent;

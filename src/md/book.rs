@@ -671,8 +671,11 @@ impl Book {
         let max_levels = self.max_levels;
         let ladder = &mut self.sides[side.index()];
         let len = ladder.levels.len();
-        let i = position as usize - 1; // decoding guarantees position >= 1
         let out_of_range = BookError::PositionOutOfRange { position, len };
+        // Decoding refuses 0; an entry built by hand may not.
+        let Some(i) = (position as usize).checked_sub(1) else {
+            return Err(out_of_range);
+        };
         match action {
             UpdateAction::New => {
                 if i > len || i >= max_levels {
@@ -932,7 +935,7 @@ impl Book {
         let len = ladder.levels.len();
         // The storage index range to remove.
         let (from, to) = if let Some(position) = e.position {
-            let i = position as usize - 1;
+            let i = (position as usize).wrapping_sub(1); // 0 → huge → out of range
             if i >= len {
                 return Err(BookError::PositionOutOfRange { position, len });
             }

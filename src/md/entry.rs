@@ -344,34 +344,34 @@ impl<'a> Iterator for MdEntries<'a> {
         if self.pos >= fields.len() || fields[self.pos].tag != delimiter {
             return None;
         }
-        let start = self.pos;
-        let mut end = start + 1;
-        while end < fields.len() && fields[end].tag != delimiter {
-            end += 1;
-        }
-        self.pos = end;
-        let r = read_entry(self.kind, self.body, start, end, self.symbol);
+        let r = read_entry(self.kind, self.body, self.pos, self.symbol);
         match r {
-            Ok(e) => {
+            Ok((e, end)) => {
+                self.pos = end;
                 if self.kind == MdKind::Incremental {
                     self.symbol = e.symbol;
                 }
+                Some(Ok(e))
             }
-            Err(_) => self.pos = fields.len(),
+            Err(error) => {
+                self.pos = fields.len();
+                Some(Err(error))
+            }
         }
-        Some(r)
     }
 }
 
-/// Reads the instance `body[start..end]` in one pass. The first occurrence
-/// of a tag wins (a nested group's repeat of it is not the entry's).
+/// Reads the instance starting at `start` (its delimiter) up to the next
+/// delimiter or the end, in one pass; returns it and where the next starts.
+/// The first occurrence of a tag wins (a nested group's repeat of it is not
+/// the entry's).
+#[inline]
 fn read_entry<'a>(
     kind: MdKind,
     body: Fields<'a>,
     start: usize,
-    end: usize,
     inherited_symbol: Option<&'a [u8]>,
-) -> Result<MdEntry<'a>, MdError> {
+) -> Result<(MdEntry<'a>, usize), MdError> {
     let mut e = MdEntry {
         action: UpdateAction::New,
         kind: None,
@@ -386,8 +386,14 @@ fn read_entry<'a>(
     let mut order_id = None;
     let mut have_action = false;
     let entries = body.entries();
-    for (i, field) in entries.iter().enumerate().take(end).skip(start) {
+    let delimiter = delimiter(kind);
+    let mut end = entries.len();
+    for (i, field) in entries.iter().enumerate().skip(start) {
         let tag = field.tag;
+        if tag == delimiter && i > start {
+            end = i;
+            break;
+        }
         match tag {
             TAG_MD_UPDATE_ACTION if !have_action && kind == MdKind::Incremental => {
                 let f = body.at(i);
@@ -462,7 +468,7 @@ fn read_entry<'a>(
             tag: TAG_MD_ENTRY_TYPE,
         });
     }
-    Ok(e)
+    Ok((e, end))
 }
 
 /// A price or size field as [`Fixed`]. Values of at most 18 characters (all

@@ -14,6 +14,9 @@
 //!   5 orders to existing levels, the next deletes them.
 //! - `apply/price/1`: the book alone (`apply` of one pre-decoded price-keyed
 //!   entry, plus `take_changes` and `top`), for the split.
+//! - `split/parse/10`: framing and parsing alone of the `x/price/10` message;
+//!   `split/decode/10`: that plus `MdMessage::decode` and reading every
+//!   entry (no book), so `x/price/10` minus these is the book's share.
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use fixrail::codec::testing::fix;
 use fixrail::codec::{Decoded, Decoder};
@@ -178,7 +181,31 @@ fn benches(c: &mut Criterion) {
         );
     }
 
+    let x10 = price_x(10, false);
     let mut decoder = Decoder::default();
+    c.bench_function("split/parse/10", |b| {
+        b.iter(|| match decoder.decode(black_box(&x10)) {
+            Decoded::Message(m, _) => m.fields().len(),
+            _ => 0,
+        })
+    });
+    c.bench_function("split/decode/10", |b| {
+        b.iter(|| {
+            let Decoded::Message(m, _) = decoder.decode(black_box(&x10)) else {
+                return 0;
+            };
+            let Ok(md) = MdMessage::decode(&m) else {
+                return 0;
+            };
+            let mut n = 0i64;
+            for e in md.entries() {
+                let Ok(e) = e else { break };
+                n += e.size.map_or(0, |q| q.0) ^ e.price.map_or(0, |p| p.0);
+            }
+            n as usize
+        })
+    });
+
     let mut book = Book::new(10, 20, 0);
     load(&mut decoder, &mut book, &snapshot(false));
     let mut entries = [

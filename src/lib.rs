@@ -16,6 +16,8 @@
 //! - [`order`]: order slots, ClOrdIDs, the FIX order state machine,
 //!   positions and P&L.
 //! - [`config`]: the TOML config file, loaded into checked, typed settings.
+//! - [`md`]: market data: W/X decoding into entries and fixed-capacity,
+//!   allocation-free order books.
 //! - [`venue`]: the venue simulator, a price-time matching engine per
 //!   instrument behind acceptor sessions.
 //! - [`clock`]: the one place that reads a clock.

@@ -31,7 +31,7 @@
 //! assert_eq!(second.symbol, Some(&b"EUR/USD"[..])); // inherited from the first entry
 //! ```
 
-use crate::codec::{Field, Fields, Message, Tag, ValueError};
+use crate::codec::{Field, Fields, Fixed, Message, Tag, ValueError};
 use crate::strategy::{Price, Qty};
 
 /// MDReqID.
@@ -344,34 +344,34 @@ impl<'a> Iterator for MdEntries<'a> {
         if self.pos >= fields.len() || fields[self.pos].tag != delimiter {
             return None;
         }
-        let start = self.pos;
-        let mut end = start + 1;
-        while end < fields.len() && fields[end].tag != delimiter {
-            end += 1;
-        }
-        self.pos = end;
-        let r = read_entry(self.kind, self.body, start, end, self.symbol);
+        let r = read_entry(self.kind, self.body, self.pos, self.symbol);
         match r {
-            Ok(e) => {
+            Ok((e, end)) => {
+                self.pos = end;
                 if self.kind == MdKind::Incremental {
                     self.symbol = e.symbol;
                 }
+                Some(Ok(e))
             }
-            Err(_) => self.pos = fields.len(),
+            Err(error) => {
+                self.pos = fields.len();
+                Some(Err(error))
+            }
         }
-        Some(r)
     }
 }
 
-/// Reads the instance `body[start..end]` in one pass. The first occurrence
-/// of a tag wins (a nested group's repeat of it is not the entry's).
+/// Reads the instance starting at `start` (its delimiter) up to the next
+/// delimiter or the end, in one pass; returns it and where the next starts.
+/// The first occurrence of a tag wins (a nested group's repeat of it is not
+/// the entry's).
+#[inline]
 fn read_entry<'a>(
     kind: MdKind,
     body: Fields<'a>,
     start: usize,
-    end: usize,
     inherited_symbol: Option<&'a [u8]>,
-) -> Result<MdEntry<'a>, MdError> {
+) -> Result<(MdEntry<'a>, usize), MdError> {
     let mut e = MdEntry {
         action: UpdateAction::New,
         kind: None,
@@ -386,8 +386,14 @@ fn read_entry<'a>(
     let mut order_id = None;
     let mut have_action = false;
     let entries = body.entries();
-    for (i, field) in entries.iter().enumerate().take(end).skip(start) {
+    let delimiter = delimiter(kind);
+    let mut end = entries.len();
+    for (i, field) in entries.iter().enumerate().skip(start) {
         let tag = field.tag;
+        if tag == delimiter && i > start {
+            end = i;
+            break;
+        }
         match tag {
             TAG_MD_UPDATE_ACTION if !have_action && kind == MdKind::Incremental => {
                 let f = body.at(i);
@@ -403,20 +409,14 @@ fn read_entry<'a>(
                 e.kind = Some(b);
             }
             TAG_MD_ENTRY_PX if e.price.is_none() => {
-                let fx = body
-                    .at(i)
-                    .as_fixed()
-                    .map_err(|e| value_error(tag, e.kind))?;
+                let fx = decimal(body, i)?;
                 e.price = Some(Price::from_fixed(fx).ok_or(MdError::Invalid {
                     tag,
                     problem: "price has more than 8 decimals or does not fit",
                 })?);
             }
             TAG_MD_ENTRY_SIZE if e.size.is_none() => {
-                let fx = body
-                    .at(i)
-                    .as_fixed()
-                    .map_err(|e| value_error(tag, e.kind))?;
+                let fx = decimal(body, i)?;
                 let units = fx.mantissa_at(0).ok_or(MdError::Invalid {
                     tag,
                     problem: "fractional size",
@@ -468,7 +468,54 @@ fn read_entry<'a>(
             tag: TAG_MD_ENTRY_TYPE,
         });
     }
-    Ok(e)
+    Ok((e, end))
+}
+
+/// A price or size field as [`Fixed`]. Values of at most 18 characters (all
+/// real prices and sizes) cannot overflow, so they are read here without the
+/// per-digit overflow checks; anything else, and every malformed value, goes
+/// to the codec's strict parser, which decides and names the error.
+#[inline]
+fn decimal(body: Fields<'_>, i: usize) -> Result<Fixed, MdError> {
+    let f = body.at(i);
+    if let Some(fx) = quick_decimal(f.value()) {
+        return Ok(fx);
+    }
+    f.as_fixed().map_err(|e| value_error(f.tag(), e.kind))
+}
+
+/// `[-]digits[.digits]`, at most 18 bytes, at least one digit; else `None`.
+#[inline]
+fn quick_decimal(v: &[u8]) -> Option<Fixed> {
+    if v.is_empty() || v.len() > 18 {
+        return None;
+    }
+    let (neg, body) = match v[0] {
+        b'-' => (true, &v[1..]),
+        _ => (false, v),
+    };
+    let mut m: u64 = 0;
+    let mut scale: u8 = 0;
+    let mut point = false;
+    let mut digits = 0;
+    for &b in body {
+        let d = b.wrapping_sub(b'0');
+        if d <= 9 {
+            // At most 18 digits: below 10^18, no overflow.
+            m = m * 10 + d as u64;
+            digits += 1;
+            scale += point as u8;
+        } else if b == b'.' && !point {
+            point = true;
+        } else {
+            return None;
+        }
+    }
+    if digits == 0 {
+        return None;
+    }
+    let m = m as i64;
+    Some(Fixed::new(if neg { -m } else { m }, scale))
 }
 
 fn non_empty<'a>(body: Fields<'a>, i: usize) -> Result<&'a [u8], MdError> {
@@ -480,4 +527,67 @@ fn non_empty<'a>(body: Fields<'a>, i: usize) -> Result<&'a [u8], MdError> {
         });
     }
     Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quick_decimal;
+    use crate::codec::Fixed;
+
+    /// The quick path agrees with the codec's strict parser on every value
+    /// it accepts, and declines (leaving the verdict to the codec) whatever
+    /// the codec refuses.
+    #[test]
+    fn quick_decimal_agrees_with_the_codec() {
+        let alphabet = b"0123456789.-+ e";
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut checked = 0;
+        for n in 0..200_000u32 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = 1 + (n as usize % 20);
+            let mut v = Vec::with_capacity(len);
+            let mut y = x;
+            for _ in 0..len {
+                // Mostly digits, sometimes a point, sign or junk.
+                let k = (y % 64) as usize;
+                v.push(if k < 50 {
+                    b'0' + (k % 10) as u8
+                } else {
+                    alphabet[k % alphabet.len()]
+                });
+                y = y.rotate_right(6) ^ (y >> 3);
+            }
+            let codec = Fixed::parse(&v);
+            match quick_decimal(&v) {
+                Some(q) => {
+                    assert_eq!(Ok(q), codec, "{:?}", String::from_utf8_lossy(&v));
+                    checked += 1;
+                }
+                None => assert!(
+                    codec.is_err() || v.len() > 18,
+                    "declined a value the codec reads: {:?}",
+                    String::from_utf8_lossy(&v)
+                ),
+            }
+        }
+        assert!(checked > 10_000, "{checked}");
+        for s in [
+            "1.0834",
+            "-0.5",
+            "100",
+            "0",
+            "-0",
+            "123456789012345678",
+            "1.",
+            ".5",
+        ] {
+            assert_eq!(
+                quick_decimal(s.as_bytes()).ok_or(()),
+                Fixed::parse(s.as_bytes()).map_err(|_| ()),
+                "{s}"
+            );
+        }
+    }
 }

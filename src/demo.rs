@@ -10,7 +10,7 @@
 use crate::clock::{MonoTime, MonotonicClock};
 use crate::engine::{engine_spec, Engine, EngineAgent};
 use crate::harness::stages::{StageKind, Stamp};
-use crate::runtime::{Idle, Placement, Runtime, RuntimeConfig, ThreadPlacement};
+use crate::runtime::{AgentRef, Idle, Placement, Runtime, RuntimeConfig, ThreadPlacement};
 use crate::strategy::{
     Command, Event, InstrumentId, OrdType, Price, Qty, Side, Strategy, StrategyAgent,
     StrategyHandle, TimeInForce,
@@ -371,21 +371,17 @@ pub fn run(opts: &DemoOptions) -> Result<DemoReport, String> {
 }
 
 fn run_in(dir: &std::path::Path, opts: &DemoOptions) -> Result<DemoReport, String> {
+    if opts.ticks.is_some() {
+        return run_ticks(dir, opts);
+    }
     // A free port for the venue, then the same config names it for both.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map_err(|e| format!("no free loopback port: {e}"))?
         .port();
-    let mut text = CONFIG
+    let text = CONFIG
         .replace("127.0.0.1:0", &format!("127.0.0.1:{port}"))
         .replace("PORT", &port.to_string());
-    if opts.ticks.is_some() {
-        // The venue's synthetic flow moves the book; nobody trades.
-        text.push_str(&format!(
-            "\n[venue]\nflow_rate_per_sec = {}\nflow_seed = 7\n",
-            opts.flow_rate.max(1)
-        ));
-    }
     let path = dir.join("demo.toml");
     std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
     run_with_config(&path, "DEMO", opts, Some((port, dir)))
@@ -520,6 +516,193 @@ pub fn run_with_config(
         order_to_ack: hist,
         fills: shared.fills.load(Ordering::Relaxed),
         rejects: shared.rejects.load(Ordering::Relaxed),
+        elapsed_ns: shared
+            .finished_ns
+            .load(Ordering::Relaxed)
+            .saturating_sub(shared.started_ns.load(Ordering::Relaxed)),
+    })
+}
+
+/// The ticks run's venue: its own engine, so its flow, matching and
+/// publishing run on another core than the trading engine being measured.
+const TICKS_VENUE: &str = r#"
+[engine]
+journal_dir = "venue-journal"
+idle = "busy-spin"
+log_level = "warn"
+
+[venue]
+flow_rate_per_sec = RATE
+flow_seed = 7
+
+[[session]]
+name = "VENUE"
+role = "acceptor"
+sender_comp_id = "VENUE"
+target_comp_id = "DEMO"
+listen = "127.0.0.1:PORT"
+application = "venue"
+
+[[instrument]]
+symbol = "EUR/USD"
+tick_size = "0.00001"
+lot_size = 1000
+reference_price = "1.08500"
+max_order_qty = 10_000_000
+"#;
+
+/// The ticks run's trading engine: one initiator, no orders.
+const TICKS_DESK: &str = r#"
+[engine]
+journal_dir = "journal"
+idle = "busy-spin"
+log_level = "warn"
+
+[[session]]
+name = "DEMO"
+role = "initiator"
+sender_comp_id = "DEMO"
+target_comp_id = "VENUE"
+connect = ["127.0.0.1:PORT"]
+
+[[instrument]]
+symbol = "EUR/USD"
+tick_size = "0.00001"
+lot_size = 1000
+reference_price = "1.08500"
+max_order_qty = 10_000_000
+"#;
+
+/// Tick to strategy: the venue (its own engine, on core 1) moves the
+/// EUR/USD book with its synthetic flow and publishes it; the trading
+/// engine and the strategy share core 0 (run to completion: the engine's
+/// turn, then the strategy's), so the strategy pops each TopOfBook in the
+/// same duty cycle that read its bytes. Two threads, two cores.
+fn run_ticks(dir: &std::path::Path, opts: &DemoOptions) -> Result<DemoReport, String> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| format!("no free loopback port: {e}"))?
+        .port();
+    let write = |name: &str, text: String| -> Result<std::path::PathBuf, String> {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(path)
+    };
+    let venue_path = write(
+        "venue.toml",
+        TICKS_VENUE
+            .replace("PORT", &port.to_string())
+            .replace("RATE", &opts.flow_rate.max(1).to_string()),
+    )?;
+    let desk_path = write("desk.toml", TICKS_DESK.replace("PORT", &port.to_string()))?;
+    let spec_for = |path: &std::path::Path| {
+        let cfg = crate::config::load(path).map_err(|e| e.to_string())?;
+        engine_spec(&cfg)
+    };
+    let venue = Engine::new(spec_for(&venue_path)?, crate::clock::SystemClock)
+        .map_err(|e| e.to_string())?;
+    let desk_spec = spec_for(&desk_path)?;
+    let instrument = desk_spec
+        .trading
+        .instruments
+        .iter()
+        .next()
+        .cloned()
+        .ok_or("ticks config has no instrument")?;
+    let mut desk =
+        Engine::new(desk_spec, crate::clock::SystemClock).map_err(|e| e.to_string())?;
+    let (engine_probe, mut engine_stamps) = crate::harness::stages::probe(1 << 16);
+    let (strategy_probe, mut strategy_stamps) = crate::harness::stages::probe(1 << 16);
+    desk.set_stage_probe("DEMO", engine_probe);
+    let mut stages = Stages::new(opts.warmup)?;
+    let handle = desk.attach_strategy("DEMO").map_err(|e| e.to_string())?;
+    let shared = Arc::new(Shared::default());
+    let strategy = PingPong {
+        clock: MonotonicClock::new(),
+        hist: Some(
+            Histogram::new_with_bounds(1, 10_000_000_000, 3)
+                .map_err(|e| format!("histogram: {e}"))?,
+        ),
+        instrument: instrument.id,
+        price: instrument.reference_price,
+        qty: instrument.lot_size,
+        total: 0,
+        warmup: opts.warmup,
+        next: 0,
+        interval_ns: 0,
+        next_at: 0,
+        sched: std::collections::VecDeque::new(),
+        by_slot: Vec::new(),
+        outstanding: 0,
+        probe: strategy_probe,
+        sent_at: MonoTime::from_nanos(0),
+        in_flight: false,
+        up: false,
+        subscribe: false,
+        subscribed: false,
+        tick_target: opts.warmup + opts.ticks.unwrap_or(0),
+        ticks: 0,
+        shared: Arc::clone(&shared),
+    };
+    let cores = core_affinity::get_core_ids().map(|c| c.len()).unwrap_or(0);
+    let idle = if opts.spin {
+        Idle::from(crate::config::IdleKind::BusySpin)
+    } else {
+        Idle::from(crate::config::IdleKind::Backoff)
+    };
+    // Agents by index: 0 the trading engine, 1 the strategy, 2 the venue.
+    let placement = if cores >= 2 {
+        Placement::Threads(vec![
+            ThreadPlacement::new([AgentRef::Index(0), AgentRef::Index(1)]).on_core(0),
+            ThreadPlacement::new([AgentRef::Index(2)]).on_core(1),
+        ])
+    } else {
+        Placement::OneThread { core: None }
+    };
+    let rt = Runtime::new(RuntimeConfig::new(placement).named("ticks").with_idle(idle))
+        .with(EngineAgent::new(desk))
+        .with(StrategyAgent::new("ticks", strategy, handle))
+        .with(EngineAgent::new(venue))
+        .start()
+        .map_err(|e| e.to_string())?;
+    let stop = rt.stop_flag();
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register(sig, Arc::clone(&stop));
+    }
+    let total = opts.warmup + opts.ticks.unwrap_or(0);
+    let mut waited_ms = 0u64;
+    while !shared.done.load(Ordering::Acquire) && !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        waited_ms += 100;
+        stages.drain(&mut engine_stamps, &mut strategy_stamps);
+        let ticks = shared.ticks.load(Ordering::Relaxed);
+        if waited_ms % 1000 == 0 {
+            eprintln!("ticks: {ticks}/{total} top-of-book events");
+        }
+        if waited_ms > 10_000 && ticks == 0 {
+            rt.stop();
+            let _ = rt.join();
+            return Err("no market data arrived from the venue".into());
+        }
+    }
+    rt.shutdown().map_err(|e| e.to_string())?;
+    stages.drain(&mut engine_stamps, &mut strategy_stamps);
+    let hist = shared
+        .result
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+        .ok_or("stopped before the run finished")?;
+    Ok(DemoReport {
+        ring_to_write: stages.ring_to_write,
+        read_to_ring: stages.read_to_ring,
+        tick_to_event: stages.tick_to_event,
+        tick_to_strategy: stages.tick_to_strategy,
+        ticks: shared.ticks.load(Ordering::Relaxed),
+        quickfix: None,
+        order_to_ack: hist,
+        fills: 0,
+        rejects: 0,
         elapsed_ns: shared
             .finished_ns
             .load(Ordering::Relaxed)

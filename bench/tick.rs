@@ -179,7 +179,7 @@ fn main() {
         assert!(out.disconnect().is_none(), "disconnected at {i}");
         out.clear();
     }
-    drop(store);
+    let _ = store;
     drop(journal);
     let _ = std::fs::remove_dir_all(&dir);
     let q = |p: f64| hist.value_at_quantile(p) as f64;

@@ -265,6 +265,45 @@ impl Strategy for PingPong {
 }
 
 impl PingPong {
+    /// The strategy for a run: orders (ping-pong or open loop at
+    /// `opts.rate`), or with `opts.ticks` no orders and a stop after
+    /// `warmup` + `ticks` TopOfBook events.
+    fn new(
+        opts: &DemoOptions,
+        instrument: &crate::strategy::Instrument,
+        probe: crate::harness::stages::StageProbe,
+        shared: Arc<Shared>,
+    ) -> Result<PingPong, String> {
+        let ticks = opts.ticks.is_some();
+        Ok(PingPong {
+            clock: MonotonicClock::new(),
+            hist: Some(
+                Histogram::new_with_bounds(1, 10_000_000_000, 3)
+                    .map_err(|e| format!("histogram: {e}"))?,
+            ),
+            instrument: instrument.id,
+            price: instrument.reference_price,
+            qty: instrument.lot_size,
+            total: if ticks { 0 } else { opts.warmup + opts.orders },
+            warmup: opts.warmup,
+            next: 0,
+            interval_ns: opts.rate.map(|r| 1_000_000_000 / r.max(1)).unwrap_or(0),
+            next_at: 0,
+            sched: std::collections::VecDeque::with_capacity(if ticks { 0 } else { 4096 }),
+            by_slot: vec![(0, false); if ticks { 0 } else { 1 << 16 }],
+            outstanding: 0,
+            probe,
+            sent_at: MonoTime::from_nanos(0),
+            in_flight: false,
+            up: false,
+            subscribe: false,
+            subscribed: false,
+            tick_target: opts.ticks.map_or(0, |t| opts.warmup + t),
+            ticks: 0,
+            shared,
+        })
+    }
+
     /// The run is over: hand the histogram to the control thread.
     fn finish(&mut self) {
         self.shared
@@ -318,7 +357,30 @@ impl PingPong {
     }
 }
 
-const CONFIG: &str = r#"
+/// The trading initiator (PORT: the venue's).
+const DEMO_SESSION: &str = r#"
+[[session]]
+name = "DEMO"
+role = "initiator"
+sender_comp_id = "DEMO"
+target_comp_id = "VENUE"
+connect = ["127.0.0.1:PORT"]
+"#;
+
+/// The one instrument every embedded config trades.
+const EURUSD: &str = r#"
+[[instrument]]
+symbol = "EUR/USD"
+tick_size = "0.00001"
+lot_size = 1000
+reference_price = "1.08500"
+max_order_qty = 10_000_000
+"#;
+
+/// The demo's engine: the venue's acceptors (one for fixrail, one for the
+/// QuickFIX comparison) and the trading initiator, in one engine.
+fn demo_config() -> String {
+    let head = r#"
 [engine]
 journal_dir = "journal"
 idle = "backoff"
@@ -344,21 +406,9 @@ sender_comp_id = "VENUE"
 target_comp_id = "QFBENCH"
 listen = "127.0.0.1:0"
 application = "venue"
-
-[[session]]
-name = "DEMO"
-role = "initiator"
-sender_comp_id = "DEMO"
-target_comp_id = "VENUE"
-connect = ["127.0.0.1:PORT"]
-
-[[instrument]]
-symbol = "EUR/USD"
-tick_size = "0.00001"
-lot_size = 1000
-reference_price = "1.08500"
-max_order_qty = 10_000_000
 "#;
+    format!("{head}{DEMO_SESSION}{EURUSD}")
+}
 
 /// Runs the demo: returns the report (and prints progress to stderr).
 pub fn run(opts: &DemoOptions) -> Result<DemoReport, String> {
@@ -379,7 +429,7 @@ fn run_in(dir: &std::path::Path, opts: &DemoOptions) -> Result<DemoReport, Strin
         .and_then(|l| l.local_addr())
         .map_err(|e| format!("no free loopback port: {e}"))?
         .port();
-    let text = CONFIG
+    let text = demo_config()
         .replace("127.0.0.1:0", &format!("127.0.0.1:{port}"))
         .replace("PORT", &port.to_string());
     let path = dir.join("demo.toml");
@@ -413,37 +463,7 @@ pub fn run_with_config(
     let mut stages = Stages::new(opts.warmup)?;
     let handle = engine.attach_strategy(session).map_err(|e| e.to_string())?;
     let shared = Arc::new(Shared::default());
-    let strategy = PingPong {
-        clock: MonotonicClock::new(),
-        hist: Some(
-            Histogram::new_with_bounds(1, 10_000_000_000, 3)
-                .map_err(|e| format!("histogram: {e}"))?,
-        ),
-        instrument: instrument.id,
-        price: instrument.reference_price,
-        qty: instrument.lot_size,
-        total: if opts.ticks.is_some() {
-            0
-        } else {
-            opts.warmup + opts.orders
-        },
-        warmup: opts.warmup,
-        next: 0,
-        interval_ns: opts.rate.map(|r| 1_000_000_000 / r.max(1)).unwrap_or(0),
-        next_at: 0,
-        sched: std::collections::VecDeque::with_capacity(4096),
-        by_slot: vec![(0, false); 1 << 16],
-        outstanding: 0,
-        probe: strategy_probe,
-        sent_at: MonoTime::from_nanos(0),
-        in_flight: false,
-        up: false,
-        subscribe: false,
-        subscribed: false,
-        tick_target: opts.ticks.map_or(0, |t| opts.warmup + t),
-        ticks: 0,
-        shared: Arc::clone(&shared),
-    };
+    let strategy = PingPong::new(opts, &instrument, strategy_probe, Arc::clone(&shared))?;
     let cores = core_affinity::get_core_ids().map(|c| c.len()).unwrap_or(0);
     let idle = if opts.spin {
         Idle::from(crate::config::IdleKind::BusySpin)
@@ -463,34 +483,14 @@ pub fn run_with_config(
         .with(StrategyAgent::new("pingpong", strategy, handle))
         .start()
         .map_err(|e| e.to_string())?;
-    let stop = rt.stop_flag();
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        let _ = signal_hook::flag::register(sig, Arc::clone(&stop));
-    }
-    let total = opts.warmup + opts.orders;
-    let mut waited_ms = 0u64;
-    while !shared.done.load(Ordering::Acquire) && !stop.load(Ordering::Relaxed) {
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        waited_ms += 100;
-        stages.drain(&mut engine_stamps, &mut strategy_stamps);
-        let acks = shared.acks.load(Ordering::Relaxed);
-        let ticks = shared.ticks.load(Ordering::Relaxed);
-        if waited_ms % 1000 == 0 {
-            match opts.ticks {
-                Some(t) => eprintln!("demo: {ticks}/{} top-of-book events", opts.warmup + t),
-                None => eprintln!(
-                    "demo: {acks}/{total} orders acknowledged, {} fills, {} rejects",
-                    shared.fills.load(Ordering::Relaxed),
-                    shared.rejects.load(Ordering::Relaxed)
-                ),
-            }
-        }
-        if waited_ms > 10_000 && acks == 0 && ticks == 0 {
-            rt.stop();
-            let _ = rt.join();
-            return Err("the trading session never logged on to the venue".into());
-        }
-    }
+    let stop = wait(
+        &rt,
+        opts,
+        &shared,
+        &mut stages,
+        &mut engine_stamps,
+        &mut strategy_stamps,
+    )?;
     // QuickFIX against the same venue, while it still runs.
     let quickfix = match (&opts.quickfix, embedded) {
         (Some(q), Some((port, dir))) if !stop.load(Ordering::Relaxed) => {
@@ -500,32 +500,14 @@ pub fn run_with_config(
     };
     rt.shutdown().map_err(|e| e.to_string())?;
     stages.drain(&mut engine_stamps, &mut strategy_stamps);
-    let hist = shared
-        .result
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .take()
-        .ok_or("stopped before the run finished")?;
-    Ok(DemoReport {
-        ring_to_write: stages.ring_to_write,
-        read_to_ring: stages.read_to_ring,
-        tick_to_event: stages.tick_to_event,
-        tick_to_strategy: stages.tick_to_strategy,
-        ticks: shared.ticks.load(Ordering::Relaxed),
-        quickfix,
-        order_to_ack: hist,
-        fills: shared.fills.load(Ordering::Relaxed),
-        rejects: shared.rejects.load(Ordering::Relaxed),
-        elapsed_ns: shared
-            .finished_ns
-            .load(Ordering::Relaxed)
-            .saturating_sub(shared.started_ns.load(Ordering::Relaxed)),
-    })
+    report(stages, &shared, quickfix)
 }
 
-/// The ticks run's venue: its own engine, so its flow, matching and
-/// publishing run on another core than the trading engine being measured.
-const TICKS_VENUE: &str = r#"
+/// The ticks run's venue, its own engine (so its flow, matching and
+/// publishing run on another core than the trading engine being measured),
+/// and the trading engine: one initiator, no orders. RATE: the flow's.
+fn ticks_configs() -> (String, String) {
+    let venue = r#"
 [engine]
 journal_dir = "venue-journal"
 idle = "busy-spin"
@@ -542,36 +524,18 @@ sender_comp_id = "VENUE"
 target_comp_id = "DEMO"
 listen = "127.0.0.1:PORT"
 application = "venue"
-
-[[instrument]]
-symbol = "EUR/USD"
-tick_size = "0.00001"
-lot_size = 1000
-reference_price = "1.08500"
-max_order_qty = 10_000_000
 "#;
-
-/// The ticks run's trading engine: one initiator, no orders.
-const TICKS_DESK: &str = r#"
+    let desk = r#"
 [engine]
 journal_dir = "journal"
 idle = "busy-spin"
 log_level = "warn"
-
-[[session]]
-name = "DEMO"
-role = "initiator"
-sender_comp_id = "DEMO"
-target_comp_id = "VENUE"
-connect = ["127.0.0.1:PORT"]
-
-[[instrument]]
-symbol = "EUR/USD"
-tick_size = "0.00001"
-lot_size = 1000
-reference_price = "1.08500"
-max_order_qty = 10_000_000
 "#;
+    (
+        format!("{venue}{EURUSD}"),
+        format!("{desk}{DEMO_SESSION}{EURUSD}"),
+    )
+}
 
 /// Tick to strategy: the venue (its own engine, on core 1) moves the
 /// EUR/USD book with its synthetic flow and publishes it; the trading
@@ -590,11 +554,15 @@ fn run_ticks(dir: &std::path::Path, opts: &DemoOptions) -> Result<DemoReport, St
     };
     let venue_path = write(
         "venue.toml",
-        TICKS_VENUE
+        ticks_configs()
+            .0
             .replace("PORT", &port.to_string())
             .replace("RATE", &opts.flow_rate.max(1).to_string()),
     )?;
-    let desk_path = write("desk.toml", TICKS_DESK.replace("PORT", &port.to_string()))?;
+    let desk_path = write(
+        "desk.toml",
+        ticks_configs().1.replace("PORT", &port.to_string()),
+    )?;
     let spec_for = |path: &std::path::Path| {
         let cfg = crate::config::load(path).map_err(|e| e.to_string())?;
         engine_spec(&cfg)
@@ -609,41 +577,14 @@ fn run_ticks(dir: &std::path::Path, opts: &DemoOptions) -> Result<DemoReport, St
         .next()
         .cloned()
         .ok_or("ticks config has no instrument")?;
-    let mut desk =
-        Engine::new(desk_spec, crate::clock::SystemClock).map_err(|e| e.to_string())?;
+    let mut desk = Engine::new(desk_spec, crate::clock::SystemClock).map_err(|e| e.to_string())?;
     let (engine_probe, mut engine_stamps) = crate::harness::stages::probe(1 << 16);
     let (strategy_probe, mut strategy_stamps) = crate::harness::stages::probe(1 << 16);
     desk.set_stage_probe("DEMO", engine_probe);
     let mut stages = Stages::new(opts.warmup)?;
     let handle = desk.attach_strategy("DEMO").map_err(|e| e.to_string())?;
     let shared = Arc::new(Shared::default());
-    let strategy = PingPong {
-        clock: MonotonicClock::new(),
-        hist: Some(
-            Histogram::new_with_bounds(1, 10_000_000_000, 3)
-                .map_err(|e| format!("histogram: {e}"))?,
-        ),
-        instrument: instrument.id,
-        price: instrument.reference_price,
-        qty: instrument.lot_size,
-        total: 0,
-        warmup: opts.warmup,
-        next: 0,
-        interval_ns: 0,
-        next_at: 0,
-        sched: std::collections::VecDeque::new(),
-        by_slot: Vec::new(),
-        outstanding: 0,
-        probe: strategy_probe,
-        sent_at: MonoTime::from_nanos(0),
-        in_flight: false,
-        up: false,
-        subscribe: false,
-        subscribed: false,
-        tick_target: opts.warmup + opts.ticks.unwrap_or(0),
-        ticks: 0,
-        shared: Arc::clone(&shared),
-    };
+    let strategy = PingPong::new(opts, &instrument, strategy_probe, Arc::clone(&shared))?;
     let cores = core_affinity::get_core_ids().map(|c| c.len()).unwrap_or(0);
     let idle = if opts.spin {
         Idle::from(crate::config::IdleKind::BusySpin)
@@ -665,28 +606,70 @@ fn run_ticks(dir: &std::path::Path, opts: &DemoOptions) -> Result<DemoReport, St
         .with(EngineAgent::new(venue))
         .start()
         .map_err(|e| e.to_string())?;
+    wait(
+        &rt,
+        opts,
+        &shared,
+        &mut stages,
+        &mut engine_stamps,
+        &mut strategy_stamps,
+    )?;
+    rt.shutdown().map_err(|e| e.to_string())?;
+    stages.drain(&mut engine_stamps, &mut strategy_stamps);
+    report(stages, &shared, None)
+}
+
+/// Waits for the strategy to finish (or SIGINT/SIGTERM), draining the
+/// stage stamps and printing progress every second; an error when nothing
+/// happened within 10 s. Returns the stop flag (set: interrupted).
+fn wait(
+    rt: &crate::runtime::RuntimeHandle,
+    opts: &DemoOptions,
+    shared: &Shared,
+    stages: &mut Stages,
+    engine_stamps: &mut rtrb::Consumer<Stamp>,
+    strategy_stamps: &mut rtrb::Consumer<Stamp>,
+) -> Result<Arc<AtomicBool>, String> {
     let stop = rt.stop_flag();
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         let _ = signal_hook::flag::register(sig, Arc::clone(&stop));
     }
-    let total = opts.warmup + opts.ticks.unwrap_or(0);
     let mut waited_ms = 0u64;
     while !shared.done.load(Ordering::Acquire) && !stop.load(Ordering::Relaxed) {
         std::thread::sleep(std::time::Duration::from_millis(100));
         waited_ms += 100;
-        stages.drain(&mut engine_stamps, &mut strategy_stamps);
+        stages.drain(engine_stamps, strategy_stamps);
+        let acks = shared.acks.load(Ordering::Relaxed);
         let ticks = shared.ticks.load(Ordering::Relaxed);
         if waited_ms % 1000 == 0 {
-            eprintln!("ticks: {ticks}/{total} top-of-book events");
+            match opts.ticks {
+                Some(t) => eprintln!("ticks: {ticks}/{} top-of-book events", opts.warmup + t),
+                None => eprintln!(
+                    "demo: {acks}/{} orders acknowledged, {} fills, {} rejects",
+                    opts.warmup + opts.orders,
+                    shared.fills.load(Ordering::Relaxed),
+                    shared.rejects.load(Ordering::Relaxed)
+                ),
+            }
         }
-        if waited_ms > 10_000 && ticks == 0 {
+        if waited_ms > 10_000 && acks == 0 && ticks == 0 {
             rt.stop();
-            let _ = rt.join();
-            return Err("no market data arrived from the venue".into());
+            return Err(if opts.ticks.is_some() {
+                "no market data arrived from the venue".into()
+            } else {
+                "the trading session never logged on to the venue".into()
+            });
         }
     }
-    rt.shutdown().map_err(|e| e.to_string())?;
-    stages.drain(&mut engine_stamps, &mut strategy_stamps);
+    Ok(stop)
+}
+
+/// The report, once the runtime is down and the stamps drained.
+fn report(
+    stages: Stages,
+    shared: &Shared,
+    quickfix: Option<Histogram<u64>>,
+) -> Result<DemoReport, String> {
     let hist = shared
         .result
         .lock()
@@ -699,10 +682,10 @@ fn run_ticks(dir: &std::path::Path, opts: &DemoOptions) -> Result<DemoReport, St
         tick_to_event: stages.tick_to_event,
         tick_to_strategy: stages.tick_to_strategy,
         ticks: shared.ticks.load(Ordering::Relaxed),
-        quickfix: None,
+        quickfix,
         order_to_ack: hist,
-        fills: 0,
-        rejects: 0,
+        fills: shared.fills.load(Ordering::Relaxed),
+        rejects: shared.rejects.load(Ordering::Relaxed),
         elapsed_ns: shared
             .finished_ns
             .load(Ordering::Relaxed)

@@ -332,21 +332,37 @@ fn ticks(
     println!("tick to strategy (µs):");
     let mut result = String::from("RESULT");
     for (name, key, h) in [
-        ("read() → TopOfBook in the strategy's ring", "tick_event", &r.tick_to_event),
-        ("read() → strategy has the TopOfBook", "tick_strategy", &r.tick_to_strategy),
+        (
+            "read() → TopOfBook in the strategy's ring",
+            "tick_event",
+            &r.tick_to_event,
+        ),
+        (
+            "read() → strategy has the TopOfBook",
+            "tick_strategy",
+            &r.tick_to_strategy,
+        ),
     ] {
         let p = Percentiles::from_histogram(h);
         println!(
             "  {name:<42} p50 {:>6.2}  p90 {:>6.2}  p99 {:>7.2}  p99.9 {:>8.2}  max {:>9.1}  ({} samples)",
             us(p.p50), us(p.p90), us(p.p99), us(p.p999), us(p.max), p.count
         );
-        result += &format!(" {key}_p50_us={:.2} {key}_p99_us={:.2}", us(p.p50), us(p.p99));
+        result += &format!(
+            " {key}_p50_us={:.2} {key}_p99_us={:.2}",
+            us(p.p50),
+            us(p.p99)
+        );
         if let Some(dir) = &out {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
             write_hgrm(h, &dir.join(format!("{key}.hgrm")), 1000.0).map_err(|e| e.to_string())?;
         }
     }
-    println!("  {} TopOfBook events in {:.2} s", r.ticks, r.elapsed_ns as f64 / 1e9);
+    println!(
+        "  {} TopOfBook events in {:.2} s",
+        r.ticks,
+        r.elapsed_ns as f64 / 1e9
+    );
     println!("{result}");
     Ok(ExitCode::SUCCESS)
 }

@@ -57,6 +57,22 @@ struct Live {
     journal: PathBuf,
     config: PathBuf,
     checkpoints: Vec<Checkpoint>,
+    /// Per instrument, what the live strategy was told of its book's
+    /// lifecycle: every `BookStale` cause in order, and how many `BookLive`.
+    lifecycle: [(Vec<StaleCause>, u64); 3],
+}
+
+/// The same from a replay's events.
+fn lifecycle_of(events: &[Event]) -> [(Vec<StaleCause>, u64); 3] {
+    let mut out: [(Vec<StaleCause>, u64); 3] = Default::default();
+    for e in events {
+        match *e {
+            Event::BookStale { instrument, cause } => out[usize::from(instrument.0)].0.push(cause),
+            Event::BookLive { instrument } => out[usize::from(instrument.0)].1 += 1,
+            _ => {}
+        }
+    }
+    out
 }
 
 impl Live {
@@ -259,6 +275,10 @@ fn capture(name: &'static str, keying: &'static str, seed: u64) -> Live {
             .all(|&i| !md.book(i).unwrap().bids().is_empty()),
         "every book has bids to compare"
     );
+    let lifecycle = INSTRUMENTS.map(|i| {
+        let m = &rig.mirrors[usize::from(i.0)];
+        (m.stale.clone(), m.lives)
+    });
     let journal = rig.engine.journal_dir();
     let config = rig.dir.path().join(CONFIG_FILE);
     let Rig { engine, dir, .. } = rig;
@@ -268,6 +288,7 @@ fn capture(name: &'static str, keying: &'static str, seed: u64) -> Live {
         journal,
         config,
         checkpoints,
+        lifecycle,
     }
 }
 
@@ -412,6 +433,9 @@ fn check(live: &Live) -> ReplayCounters {
     // After the last checkpoint the engine only stopped: nothing changed.
     assert_matches(&r, live.last());
     assert_eq!(r.market_data().counters().bad_updates, 0);
+    // The strategy would have heard the same of each book's lifecycle:
+    // stale (disconnect, gap, no updates) and live again, in order.
+    assert_eq!(lifecycle_of(&events), live.lifecycle);
     // Twice: the same events, the same books.
     let (r2, events2) = replay(live);
     assert!(!events.is_empty());

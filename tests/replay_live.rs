@@ -189,8 +189,9 @@ fn capture(name: &'static str, keying: &'static str, seed: u64) -> Live {
     rig.run_for(200);
     let mut checkpoints = vec![checkpoint(&mut rig, "subscribed, flow")];
 
-    // The strategy's own orders, the flow paused: an offer that rests
-    // (and shows), and an IOC sell that trades through the best bids.
+    // The strategy's own orders, the flow paused: an offer that rests in
+    // the venue's book (two ticks behind the best), and an IOC sell that
+    // trades through the best bids.
     let bids = rig.venue_levels(SYMBOLS[0], VenueSide::Buy, 5);
     let asks = rig.venue_levels(SYMBOLS[0], VenueSide::Sell, 5);
     assert!(!bids.is_empty() && !asks.is_empty(), "{bids:?} {asks:?}");
@@ -243,8 +244,7 @@ fn capture(name: &'static str, keying: &'static str, seed: u64) -> Live {
     // engine finds the gap, and the books heal from new snapshots.
     let (ups, downs) = (count(&rig, true), count(&rig, false));
     let before = lives(&rig);
-    let proxy = rig.proxy.as_ref().unwrap();
-    proxy.lose_downstream();
+    rig.proxy.as_ref().unwrap().lose_downstream();
     rig.run_for(100);
     rig.proxy.as_ref().unwrap().cut();
     rig.wait("session down", |r| count(r, false) > downs);

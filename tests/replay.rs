@@ -20,6 +20,11 @@ const SESSION: u32 = 1;
 const EURUSD: InstrumentId = InstrumentId(0);
 
 fn instruments() -> Arc<InstrumentTable> {
+    instruments_stale_after(0)
+}
+
+/// The table with `stale_after_ms` on every instrument (0: never stale).
+fn instruments_stale_after(stale_after_ms: u64) -> Arc<InstrumentTable> {
     let ins = |symbol: &str| Instrument {
         id: InstrumentId(0),
         symbol: symbol.into(),
@@ -30,7 +35,10 @@ fn instruments() -> Arc<InstrumentTable> {
         max_notional: i128::MAX,
         position_limit: Qty(i64::MAX),
         collar_bps: 0,
-        market_data: Default::default(),
+        market_data: fixrail::strategy::MarketDataConfig {
+            stale_after_ms,
+            ..Default::default()
+        },
     };
     Arc::new(InstrumentTable::new(vec![ins("EUR/USD"), ins("GBP/USD")]).unwrap())
 }
@@ -187,9 +195,14 @@ fn capture(dir: &TempDir) -> Journal {
 
 /// Replays the capture: the events, and the replay at the end.
 fn replay(dir: &TempDir) -> (Vec<Event>, Replay) {
+    replay_with(dir, instruments())
+}
+
+/// Replays the capture into books for `table`.
+fn replay_with(dir: &TempDir, table: Arc<InstrumentTable>) -> (Vec<Event>, Replay) {
     let reader = JournalReader::open(dir.path()).unwrap();
     let mut r = Replay::new(
-        instruments(),
+        table,
         b"FR",
         Dictionary::fix44(),
         ValidationConfig::default(),
@@ -303,6 +316,55 @@ fn the_same_journal_replays_into_the_same_events_and_hashes() {
     }
     let (_, r3) = replay(&other);
     assert_ne!(r1.books_hash(2), r3.books_hash(2));
+}
+
+/// Regression (staleness after a quiet stretch): the only record after a
+/// `stale_after_ms` deadline is the update that ends the silence. Live, the
+/// engine's turns pass the deadline first (`BookStale { NoUpdates }`) and
+/// the update makes the book live again (`BookLive`); the replay handled
+/// the record before looking at its time, so the update reset the deadline
+/// and neither event was replayed.
+#[test]
+fn replay_raises_staleness_before_the_update_that_ends_a_quiet_stretch() {
+    let dir = TempDir::new("replay-quiet");
+    {
+        let mut c = Capture::new(&dir);
+        c.logon_in(1);
+        let id = c.subscribe(2);
+        c.snapshot(
+            2,
+            &id,
+            &[('0', "1.085", 1_000_000), ('1', "1.0851", 2_000_000)],
+        );
+        c.incremental(3, &id, &[('1', '0', "1.085", 2_000_000)]);
+        // 300 ms of silence (the book goes stale after 200), then an update.
+        c.ms += 290;
+        c.incremental(4, &id, &[('1', '0', "1.085", 3_000_000)]);
+        c.journal.sync().unwrap();
+    }
+    let (events, r) = replay_with(&dir, instruments_stale_after(200));
+    let seen: Vec<String> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::BookStale { cause, .. } => Some(format!("stale {cause:?}")),
+            Event::BookLive { .. } => Some("live".into()),
+            Event::TopOfBook(t) => Some(format!("top {}", t.bid_qty.0)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            "live",
+            "top 1000000",
+            "top 2000000",
+            "stale NoUpdates",
+            "live",
+            "top 3000000"
+        ]
+    );
+    assert_eq!(r.market_data().state(EURUSD), Some(SubState::Live));
+    assert_eq!(r.market_data().counters().stale_no_updates, 1);
 }
 
 fn fixrail_replay(args: &[&str]) -> (bool, String, String) {

@@ -17,8 +17,14 @@
 //!   dropped, a SequenceReset moves the expectation;
 //! - a message the dictionary rejects was never handed to the application
 //!   and is skipped;
-//! - every other inbound W, X and Y goes to the stage, then the stage's
-//!   `poll` runs with the record's time (staleness).
+//! - every other inbound W, X and Y goes to the stage;
+//! - the stage's `poll` runs before the record is handled, with the
+//!   instant before the record's time (the live engine's turns went past
+//!   a deadline earlier than the bytes' arrival before reading them, so
+//!   that staleness is raised first and the update then makes the book
+//!   live again; a deadline at the very instant of the record was read
+//!   after the turn's messages, as live), and after it with the record's
+//!   time.
 //!
 //! Nothing here reads a clock, a socket or the journal itself: the caller
 //! passes records (`fixrail replay` reads them from a `JournalReader` and
@@ -207,16 +213,21 @@ impl Replay {
             counters,
             ..
         } = self;
+        let mut out = EventOut {
+            port,
+            orders_waiting: false,
+        };
+        // Time passes before the record: a deadline earlier than it fired
+        // live, in a turn before the one that read the record.
+        let before = UtcTimestamp::from_unix_nanos(now.unix_nanos().saturating_sub(1));
+        md.poll(before, &mut Offline, &mut out);
         let msg = match decoder.decode(r.payload) {
             Decoded::Message(msg, len) if len == r.payload.len() => msg,
             _ => {
                 counters.unreadable += 1;
+                Self::drain(&mut self.handle, &mut self.counters, &mut on_event);
                 return true;
             }
-        };
-        let mut out = EventOut {
-            port,
-            orders_waiting: false,
         };
         if inbound {
             Self::inbound(
@@ -233,11 +244,20 @@ impl Replay {
             counters.requests += 1;
         }
         md.poll(now, &mut Offline, &mut out);
-        while let Some(e) = self.handle.poll() {
-            self.counters.events += 1;
+        Self::drain(&mut self.handle, &mut self.counters, &mut on_event);
+        true
+    }
+
+    /// Hands the strategy's events to `on_event`, in order.
+    fn drain(
+        handle: &mut StrategyHandle,
+        counters: &mut ReplayCounters,
+        on_event: &mut impl FnMut(&Event),
+    ) {
+        while let Some(e) = handle.poll() {
+            counters.events += 1;
             on_event(&e);
         }
-        true
     }
 
     #[allow(clippy::too_many_arguments)]

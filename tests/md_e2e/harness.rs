@@ -40,6 +40,10 @@ pub const EURUSD_TICK: i64 = 1_000;
 /// EUR/USD's lot.
 pub const EURUSD_LOT: i64 = 1_000;
 
+/// The config file the rig writes into its directory (and the engine runs
+/// with, apart from `ring_capacity`).
+pub const CONFIG_FILE: &str = "md-e2e.toml";
+
 /// How long any wait may take before the test fails.
 const WAIT: Duration = Duration::from_secs(8);
 
@@ -298,7 +302,10 @@ pub struct Rig {
     /// Every non-market-data event, in order.
     pub others: Vec<Event>,
     pub checks: Checks,
-    _dir: TempDir,
+    /// The rig's directory: the config file (`md-e2e.toml`) and the
+    /// journal (`journal/`) the engine writes.
+    #[allow(dead_code)] // read by tests/replay_live.rs, not by md_e2e
+    pub dir: TempDir,
 }
 
 fn free_port() -> u16 {
@@ -375,7 +382,7 @@ stale_after_ms = 200
             seed = setup.flow_seed,
             keying = setup.keying,
         );
-        let path = dir.path().join("md-e2e.toml");
+        let path = dir.path().join(CONFIG_FILE);
         std::fs::write(&path, text).unwrap();
         let cfg = fixrail::config::load(&path).unwrap();
         let mut spec = fixrail::engine::engine_spec(&cfg).unwrap();
@@ -414,7 +421,7 @@ stale_after_ms = 200
             subs: vec![None; SYMBOLS.len()],
             others: Vec::new(),
             checks: Checks::default(),
-            _dir: dir,
+            dir,
         }
     }
 

@@ -24,6 +24,7 @@
 //! }
 //! ```
 
+pub mod base36;
 pub mod encode;
 pub mod frame;
 pub mod parse;

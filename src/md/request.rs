@@ -38,6 +38,7 @@
 //! assert_eq!(ids.instrument(id.as_bytes()), Some(InstrumentId(3)));
 //! ```
 
+use crate::codec::base36::{digit, write as write_base36};
 use crate::codec::tags;
 use crate::codec::MessageWriter;
 use crate::session::{Responder, SendError};
@@ -47,8 +48,6 @@ use crate::strategy::{InstrumentId, MdEntryTypes};
 pub const MD_REQ_ID_MAX: usize = 48;
 /// The longest prefix.
 pub const MD_PREFIX_MAX: usize = 8;
-
-const DIGITS: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
 /// An MDReqID in a fixed buffer (no allocation). The default is the empty
 /// id, which no inbound message matches.
@@ -143,11 +142,11 @@ impl MdReqIdFormat {
         let mut at = self.prefix_len;
         b[..at].copy_from_slice(&self.prefix[..at]);
         b[at] = b'M';
-        at = base36(b, at + 1, u64::from(instrument.0));
+        at = write_base36(b, at + 1, u64::from(instrument.0));
         b[at] = b'.';
-        at = base36(b, at + 1, seq);
+        at = write_base36(b, at + 1, seq);
         b[at] = b'.';
-        at = base36(b, at + 1, unix_secs.max(0) as u64);
+        at = write_base36(b, at + 1, unix_secs.max(0) as u64);
         id.len = at as u8;
         id
     }
@@ -170,11 +169,7 @@ impl MdReqIdFormat {
                     Some(InstrumentId(u16::try_from(n).ok()?))
                 };
             }
-            let d = match c {
-                b'0'..=b'9' => c - b'0',
-                b'A'..=b'Z' => c - b'A' + 10,
-                _ => return None,
-            };
+            let d = digit(c)?;
             n = n.checked_mul(36)?.checked_add(u32::from(d))?;
             if n > u32::from(u16::MAX) {
                 return None;
@@ -182,22 +177,6 @@ impl MdReqIdFormat {
         }
         None
     }
-}
-
-fn base36(out: &mut [u8], at: usize, mut n: u64) -> usize {
-    let mut tmp = [0u8; 13];
-    let mut i = tmp.len();
-    loop {
-        i -= 1;
-        tmp[i] = DIGITS[(n % 36) as usize];
-        n /= 36;
-        if n == 0 {
-            break;
-        }
-    }
-    let len = tmp.len() - i;
-    out[at..at + len].copy_from_slice(&tmp[i..]);
-    at + len
 }
 
 /// SubscriptionRequestType (263).

@@ -18,6 +18,7 @@
 //! The longest id is 8 + 5 + 1 + 7 + 1 + 7 = 29 bytes ([`CL_ORD_ID_MAX`]).
 
 use super::OrderConfigError;
+use crate::codec::base36::{self, digit, DIGITS};
 use std::fmt;
 
 /// The longest ClOrdID this format writes.
@@ -27,7 +28,6 @@ pub const PREFIX_MAX: usize = 8;
 /// The most order slots a format addresses (five base-36 digits).
 pub const SLOTS_MAX: u32 = 16 << 20;
 
-const DIGITS: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 /// Base-36 digits of `u32::MAX`.
 const U32_DIGITS_MAX: usize = 7;
 
@@ -167,7 +167,7 @@ impl ClOrdIdFormat {
         }
         let mut slot: u32 = 0;
         for &c in &id[p..p + w] {
-            slot = slot * 36 + digit(c)?;
+            slot = slot * 36 + u32::from(digit(c)?);
         }
         if slot >= self.slots {
             return None;
@@ -190,42 +190,17 @@ impl ClOrdIdFormat {
 
 /// Writes `n` in base 36 at `at`, returns the end.
 #[inline]
-pub(super) fn write_base36(out: &mut [u8], at: usize, mut n: u32) -> usize {
-    let mut tmp = [0u8; U32_DIGITS_MAX];
-    let mut i = U32_DIGITS_MAX;
-    loop {
-        i -= 1;
-        tmp[i] = DIGITS[(n % 36) as usize];
-        n /= 36;
-        if n == 0 {
-            break;
-        }
-    }
-    let len = U32_DIGITS_MAX - i;
-    out[at..at + len].copy_from_slice(&tmp[i..]);
-    at + len
-}
-
-#[inline]
-fn digit(c: u8) -> Option<u32> {
-    match c {
-        b'0'..=b'9' => Some(u32::from(c - b'0')),
-        b'A'..=b'Z' => Some(u32::from(c - b'A') + 10),
-        _ => None,
-    }
+pub(super) fn write_base36(out: &mut [u8], at: usize, n: u32) -> usize {
+    base36::write(out, at, u64::from(n))
 }
 
 /// A canonical base-36 number: 1 to 7 digits, no leading zero, fits a u32.
 #[inline]
 pub(super) fn parse_base36(s: &[u8]) -> Option<u32> {
-    if s.is_empty() || s.len() > U32_DIGITS_MAX || (s.len() > 1 && s[0] == b'0') {
+    if s.len() > U32_DIGITS_MAX {
         return None;
     }
-    let mut n: u64 = 0;
-    for &c in s {
-        n = n * 36 + u64::from(digit(c)?);
-    }
-    u32::try_from(n).ok()
+    u32::try_from(base36::parse(s)?).ok()
 }
 
 #[cfg(test)]

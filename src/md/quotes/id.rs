@@ -21,14 +21,11 @@
 //! Numbers are written without leading zeros and parsed strictly, so each
 //! (slot, n) has exactly one spelling and anything else is refused.
 
+use crate::codec::base36::{parse as parse_base36, write as write_base36};
 use crate::order::PREFIX_MAX;
 
 /// The longest QuoteReqID the desk writes.
 pub const QUOTE_REQ_ID_MAX: usize = 32;
-
-const DIGITS: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-/// Base-36 digits of `u64::MAX`.
-const U64_DIGITS_MAX: usize = 13;
 
 /// A QuoteReqID in a fixed buffer (no allocation).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -109,42 +106,6 @@ impl QuoteReqIdFormat {
         let n = parse_base36(&rest[dot + 1..])?;
         Some((slot, n))
     }
-}
-
-/// Writes `n` in base 36 at `at`, returns the end.
-#[inline]
-fn write_base36(out: &mut [u8], at: usize, mut n: u64) -> usize {
-    let mut tmp = [0u8; U64_DIGITS_MAX];
-    let mut i = U64_DIGITS_MAX;
-    loop {
-        i -= 1;
-        tmp[i] = DIGITS[(n % 36) as usize];
-        n /= 36;
-        if n == 0 {
-            break;
-        }
-    }
-    let len = U64_DIGITS_MAX - i;
-    out[at..at + len].copy_from_slice(&tmp[i..]);
-    at + len
-}
-
-/// A canonical base-36 number: 1 to 13 digits, no leading zero, fits a u64.
-#[inline]
-fn parse_base36(s: &[u8]) -> Option<u64> {
-    if s.is_empty() || s.len() > U64_DIGITS_MAX || (s.len() > 1 && s[0] == b'0') {
-        return None;
-    }
-    let mut n: u64 = 0;
-    for &c in s {
-        let d = match c {
-            b'0'..=b'9' => u64::from(c - b'0'),
-            b'A'..=b'Z' => u64::from(c - b'A') + 10,
-            _ => return None,
-        };
-        n = n.checked_mul(36)?.checked_add(d)?;
-    }
-    Some(n)
 }
 
 #[cfg(test)]

@@ -92,6 +92,16 @@ impl MarketData {
         msg: &Message<'_>,
         out: &mut EventOut<'_>,
     ) -> bool {
+        if matches!(msg.msg_type(), b"W" | b"X" | b"Y") {
+            // A staleness deadline that passed before this message arrived
+            // fires first, however late the engine's turn came round: the
+            // same order `md::Replay` reproduces from the journal, whose
+            // records carry the arrival times and not the turns.
+            let before = now.unix_nanos().saturating_sub(1);
+            if before >= self.next_stale_ns {
+                self.check_stale(before, out);
+            }
+        }
         match msg.msg_type() {
             b"W" | b"X" => {
                 self.counters.messages += 1;

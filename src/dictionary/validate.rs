@@ -361,9 +361,9 @@ impl Validator {
                     let v = f.value();
                     if !v.is_empty() && !format_ok(def.field_type, v) {
                         reject(IncorrectDataFormat)
-                    } else if !v.is_empty() && !enum_ok(def, v) {
+                    } else if !v.is_empty() && !enum_ok(dict, def, v) {
                         reject(ValueIsIncorrect)
-                    } else if !scope.allows(tag) && self.should_check(tag) {
+                    } else if !scope.fields_set.contains(tag) && self.should_check(tag) {
                         reject(TagNotDefinedForMessageType)
                     } else {
                         None
@@ -393,7 +393,7 @@ impl Validator {
             let start = j;
             while j < entries.len() {
                 let tag = entries[j].tag;
-                if j > start && (tag == group.delimiter() || !group.is_member(tag)) {
+                if j > start && (tag == group.delimiter || !group.members_set.contains(tag)) {
                     break;
                 }
                 let f = fields.at(j);
@@ -449,14 +449,14 @@ fn format_ok(t: FieldType, v: &[u8]) -> bool {
     }
 }
 
-fn enum_ok(def: &super::FieldDef, v: &[u8]) -> bool {
+fn enum_ok(dict: &Dictionary, def: &super::FieldDef, v: &[u8]) -> bool {
     if def.enums.is_empty() {
         return true;
     }
     match def.field_type {
-        FieldType::MultipleCharValue | FieldType::MultipleStringValue => {
-            v.split(|&b| b == b' ').all(|token| def.allows(token))
-        }
-        _ => def.allows(v),
+        FieldType::MultipleCharValue | FieldType::MultipleStringValue => v
+            .split(|&b| b == b' ')
+            .all(|token| dict.enum_allows(def.tag, token)),
+        _ => dict.enum_allows(def.tag, v),
     }
 }

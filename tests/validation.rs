@@ -311,3 +311,26 @@ fn a_value_the_engine_cannot_decode_is_an_incorrect_data_format() {
     );
     assert_eq!(check(&format!("{nos}44=999999999999999999|")), None);
 }
+
+#[test]
+fn the_sending_time_validate_parsed_is_remembered_for_its_bytes_only() {
+    let bytes = fix(HDR);
+    let mut parser = Parser::new(dict().parse_spec().clone(), 256);
+    let msg = parser.parse(&bytes).expect("parses");
+    let mut v = Validator::new(dict(), ValidationConfig::default());
+    assert_eq!(v.parsed_sending_time(b"20261122-10:00:00"), None);
+    assert_eq!(v.validate(dict(), &msg), Ok(()));
+    let (expected, _) = fixrail::codec::UtcTimestamp::parse(b"20261122-10:00:00").unwrap();
+    assert_eq!(v.parsed_sending_time(b"20261122-10:00:00"), Some(expected));
+    assert_eq!(v.parsed_sending_time(b"20261122-10:00:01"), None);
+    assert_eq!(v.parsed_sending_time(b"20261122-10:00:0"), None);
+    // A malformed SendingTime is rejected as before and not remembered.
+    let bad = fix("8=FIX.4.4|35=0|34=2|49=TW44|52=20261122-25:00:00|56=ISLD|");
+    let msg = parser.parse(&bad).expect("parses");
+    assert_eq!(
+        v.validate(dict(), &msg).map_err(|r| r.reason),
+        Err(R::IncorrectDataFormat)
+    );
+    assert_eq!(v.parsed_sending_time(b"20261122-25:00:00"), None);
+    assert_eq!(v.parsed_sending_time(b"20261122-10:00:00"), None);
+}

@@ -13,7 +13,8 @@
 //! first field (the first field of its first component when it opens with
 //! one). Errors name the file, the line and what is wrong.
 
-use super::{Dictionary, FieldDef, FieldType, GroupDef, MessageDef, Scope};
+use super::index::ValueSet;
+use super::{Dictionary, FieldDef, FieldType, GroupDef, MessageDef, Scope, TagSet};
 use crate::codec::{ParseSpec, Tag};
 use roxmltree::{Document, Node};
 use std::collections::HashMap;
@@ -137,6 +138,7 @@ impl<'a, 'input> Loader<'a, 'input> {
                         count_tag,
                         delimiter,
                         scope: inner.build(),
+                        members_set: TagSet::new(&members),
                         members: members.into(),
                     });
                 }
@@ -185,6 +187,7 @@ impl ScopeBuilder {
         self.groups.sort_by_key(|g| g.count_tag);
         self.groups.dedup_by_key(|g| g.count_tag);
         Scope {
+            fields_set: TagSet::new(&self.order),
             fields: self.order.into(),
             required: self.required.into(),
             groups: self.groups.into(),
@@ -340,8 +343,17 @@ pub(super) fn load(xml: &str, origin: &str) -> Result<Dictionary, DictionaryErro
     let trailer_tags: Vec<Tag> = trailer.fields.to_vec();
     let parse_spec = ParseSpec::new(&header_tags, &trailer_tags, &data_pairs);
 
+    let mut messages_by_byte = Box::new([u32::MAX; 256]);
+    for (i, m) in messages.iter().enumerate() {
+        if let [b] = *m.msg_type {
+            messages_by_byte[b as usize] = i as u32;
+        }
+    }
+    let enum_sets = fields.iter().map(|f| ValueSet::new(&f.enums)).collect();
     Ok(Dictionary {
         origin: origin.into(),
+        messages_by_byte,
+        enum_sets,
         begin_string: begin_string.into(),
         fields: fields.into(),
         by_tag: by_tag.into(),

@@ -10,9 +10,11 @@
 //! FIX 4.4 dictionary ships in `config/dictionaries/FIX44.xml` and is embedded
 //! as [`Dictionary::fix44`].
 
+mod index;
 mod load;
 mod validate;
 
+pub use index::TagSet;
 pub use load::DictionaryError;
 pub use validate::{RefTagId, Rejection, SessionRejectReason, ValidationConfig, Validator};
 
@@ -140,6 +142,10 @@ pub struct Scope {
     pub required: Box<[Tag]>,
     /// Repeating groups of this scope, sorted by NumInGroup tag.
     pub groups: Box<[GroupDef]>,
+    /// `fields` as a set, for the validator's O(1) lookups: the loader
+    /// builds it from `fields` (`TagSet::new(&fields)`), and a scope that
+    /// changes `fields` must rebuild it.
+    pub fields_set: TagSet,
 }
 
 impl Scope {
@@ -170,6 +176,9 @@ pub struct GroupDef {
     pub scope: Scope,
     /// Every tag an instance may hold, nested groups' fields included, sorted.
     pub members: Box<[Tag]>,
+    /// `members` as a set, for the validator's O(1) lookups (built from
+    /// `members` like [`Scope::fields_set`]).
+    pub members_set: TagSet,
 }
 
 impl GroupLayout for GroupDef {
@@ -209,6 +218,10 @@ pub struct Dictionary {
     trailer: Scope,
     /// Sorted by MsgType bytes.
     messages: Box<[MessageDef]>,
+    /// Per one-byte MsgType, its index in `messages`; `u32::MAX` for none.
+    messages_by_byte: Box<[u32; 256]>,
+    /// Per entry of `fields`, its enumerated values as a `ValueSet`.
+    enum_sets: Box<[index::ValueSet]>,
     parse_spec: ParseSpec,
 }
 
@@ -261,6 +274,23 @@ impl Dictionary {
         self.fields.iter().find(|f| &*f.name == name)
     }
 
+    /// Is `value` (non-empty) one of `tag`'s enumerated values? True when
+    /// the field is not an enumeration or not defined. What
+    /// [`FieldDef::allows`] answers, in constant time for short values.
+    #[inline]
+    pub fn enum_allows(&self, tag: Tag, value: &[u8]) -> bool {
+        match self.by_tag.get(tag as usize) {
+            Some(&i) if i != u32::MAX => {
+                let def = &self.fields[i as usize];
+                def.enums.is_empty()
+                    || self.enum_sets[i as usize]
+                        .contains(value)
+                        .unwrap_or_else(|| def.allows(value))
+            }
+            _ => true,
+        }
+    }
+
     /// All fields, in ascending tag order.
     pub fn fields(&self) -> &[FieldDef] {
         &self.fields
@@ -284,6 +314,10 @@ impl Dictionary {
     /// The message with MsgType `msg_type`.
     #[inline]
     pub fn message(&self, msg_type: &[u8]) -> Option<&MessageDef> {
+        if let [b] = msg_type {
+            let i = self.messages_by_byte[*b as usize];
+            return self.messages.get(i as usize);
+        }
         self.messages
             .binary_search_by(|m| m.msg_type.as_ref().cmp(msg_type))
             .ok()

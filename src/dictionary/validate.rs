@@ -16,6 +16,7 @@
 //! never allocates.
 
 use super::{Dictionary, FieldType, GroupDef, Scope};
+use crate::codec::tags::SENDING_TIME;
 use crate::codec::value::{self, UtcDate};
 use crate::codec::{FieldRef, Fields, GroupLayout, Message, Tag};
 use std::fmt;
@@ -222,6 +223,28 @@ pub struct Validator {
     /// Per tag, the stamp of the scope it was last seen in.
     seen: Box<[u32]>,
     stamp: u32,
+    /// The SendingTime (52) the last `validate` parsed, so the session's
+    /// accuracy check does not parse it again.
+    sending_time: TimeMemo,
+}
+
+/// A parsed UTCTimestamp with the bytes it was parsed from.
+#[derive(Debug, Clone, Copy)]
+struct TimeMemo {
+    raw: [u8; TIME_MEMO_MAX],
+    len: u8,
+    at: crate::codec::UtcTimestamp,
+}
+
+/// The longest value remembered (a UTCTimestamp with nanoseconds is 27).
+const TIME_MEMO_MAX: usize = 32;
+
+impl TimeMemo {
+    const NONE: TimeMemo = TimeMemo {
+        raw: [0; TIME_MEMO_MAX],
+        len: 0,
+        at: crate::codec::UtcTimestamp::from_unix_nanos(0),
+    };
 }
 
 /// What one walk found, kept in precedence order.
@@ -238,12 +261,21 @@ impl Validator {
             config,
             seen: vec![0; dict.max_tag() as usize + 1].into_boxed_slice(),
             stamp: 0,
+            sending_time: TimeMemo::NONE,
         }
     }
 
     /// The switches in force.
     pub fn config(&self) -> &ValidationConfig {
         &self.config
+    }
+
+    /// The SendingTime (52) value `raw`, parsed, if the last `validate`
+    /// parsed exactly these bytes as a UTCTimestamp (None: parse it).
+    #[inline]
+    pub fn parsed_sending_time(&self, raw: &[u8]) -> Option<crate::codec::UtcTimestamp> {
+        let m = &self.sending_time;
+        (m.len != 0 && raw == &m.raw[..m.len as usize]).then_some(m.at)
     }
 
     /// Checks `msg` against `dict`; the dictionary must be the one this
@@ -263,6 +295,7 @@ impl Validator {
                 ref_tag: None,
             });
         };
+        self.sending_time.len = 0;
         let fields = msg.fields();
         let top = self.next_stamp();
         let mut found = Findings::default();
@@ -359,11 +392,18 @@ impl Validator {
                 None => None,
                 Some(def) => {
                     let v = f.value();
-                    if !v.is_empty() && !format_ok(def.field_type, v) {
+                    let mut well_formed = |v| {
+                        if tag == SENDING_TIME && def.field_type == FieldType::UtcTimestamp {
+                            self.remember_sending_time(v)
+                        } else {
+                            format_ok(def.field_type, v)
+                        }
+                    };
+                    if !v.is_empty() && !well_formed(v) {
                         reject(IncorrectDataFormat)
-                    } else if !v.is_empty() && !enum_ok(def, v) {
+                    } else if !v.is_empty() && !enum_ok(dict, def, v) {
                         reject(ValueIsIncorrect)
-                    } else if !scope.allows(tag) && self.should_check(tag) {
+                    } else if !scope.fields_set.contains(tag) && self.should_check(tag) {
                         reject(TagNotDefinedForMessageType)
                     } else {
                         None
@@ -371,6 +411,21 @@ impl Validator {
                 }
             }
         };
+    }
+
+    /// Parses SendingTime `v` once for its format check and the session's
+    /// accuracy check (which reads the memo); is it well formed?
+    #[inline]
+    fn remember_sending_time(&mut self, v: &[u8]) -> bool {
+        let Ok((at, _)) = crate::codec::UtcTimestamp::parse(v) else {
+            return false;
+        };
+        if let Some(raw) = self.sending_time.raw.get_mut(..v.len()) {
+            raw.copy_from_slice(v);
+            self.sending_time.len = v.len() as u8;
+            self.sending_time.at = at;
+        }
+        true
     }
 
     /// Walks the group whose NumInGroup field is at `at`; returns the index
@@ -393,7 +448,7 @@ impl Validator {
             let start = j;
             while j < entries.len() {
                 let tag = entries[j].tag;
-                if j > start && (tag == group.delimiter() || !group.is_member(tag)) {
+                if j > start && (tag == group.delimiter || !group.members_set.contains(tag)) {
                     break;
                 }
                 let f = fields.at(j);
@@ -449,14 +504,14 @@ fn format_ok(t: FieldType, v: &[u8]) -> bool {
     }
 }
 
-fn enum_ok(def: &super::FieldDef, v: &[u8]) -> bool {
+fn enum_ok(dict: &Dictionary, def: &super::FieldDef, v: &[u8]) -> bool {
     if def.enums.is_empty() {
         return true;
     }
     match def.field_type {
-        FieldType::MultipleCharValue | FieldType::MultipleStringValue => {
-            v.split(|&b| b == b' ').all(|token| def.allows(token))
-        }
-        _ => def.allows(v),
+        FieldType::MultipleCharValue | FieldType::MultipleStringValue => v
+            .split(|&b| b == b' ')
+            .all(|token| dict.enum_allows(def.tag, token)),
+        _ => dict.enum_allows(def.tag, v),
     }
 }

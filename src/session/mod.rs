@@ -729,12 +729,16 @@ impl Session {
     }
 
     fn good_time(&self, now: UtcTimestamp, msg: &Message<'_>) -> bool {
-        let Some(Ok((t, _))) = msg
-            .header()
-            .get(tags::SENDING_TIME)
-            .map(|f| f.as_timestamp())
-        else {
+        let Some(f) = msg.header().get(tags::SENDING_TIME) else {
             return false;
+        };
+        // The validator has usually parsed these very bytes already.
+        let t = match self.validator.parsed_sending_time(f.value()) {
+            Some(t) => t,
+            None => match f.as_timestamp() {
+                Ok((t, _)) => t,
+                Err(_) => return false,
+            },
         };
         let diff = (ts(now) - ts(t)).abs();
         diff <= self.core.cfg.max_latency_secs as i64 * NANOS

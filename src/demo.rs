@@ -752,8 +752,9 @@ struct Stages {
     in_pairs: u64,
     ring_to_write: Histogram<u64>,
     read_to_ring: Histogram<u64>,
-    /// Read stamps of ticks, waiting for their TopOfBook's pop.
-    tick_reads: std::collections::VecDeque<u64>,
+    /// Read stamps of ticks, waiting for their TopOfBook's pop (`None`:
+    /// a TopOfBook no read made, not timed).
+    tick_reads: std::collections::VecDeque<Option<u64>>,
     /// The read stamp of the last tick, waiting for its push stamp.
     tick_read: Option<u64>,
     tick_seen: std::collections::VecDeque<u64>,
@@ -793,9 +794,10 @@ impl Stages {
                     StageKind::Read => self.reads.push_back(s.at),
                     StageKind::Ack => self.acks.push_back(s.at),
                     StageKind::TickRead => {
-                        self.tick_reads.push_back(s.at);
+                        self.tick_reads.push_back(Some(s.at));
                         self.tick_read = Some(s.at);
                     }
+                    StageKind::TickUnread => self.tick_reads.push_back(None),
                     // The engine pushes a TickRead and its TickPushed
                     // together, in that order.
                     StageKind::TickPushed => {
@@ -825,13 +827,13 @@ impl Stages {
                 let _ = self.read_to_ring.record(a.saturating_sub(r).max(1));
             }
         }
-        // One TopOfBook per stamped tick (the strategy's ring is never
-        // full here, so nothing is coalesced): pair them in order.
+        // One entry per TopOfBook the engine pushed (a read's, or an
+        // untimed coalesced one), in push order: pair them with the pops.
         while let (Some(&r), Some(&t)) = (self.tick_reads.front(), self.tick_seen.front()) {
             self.tick_reads.pop_front();
             self.tick_seen.pop_front();
             self.tick_pairs += 1;
-            if self.tick_pairs > self.warmup {
+            if let (Some(r), true) = (r, self.tick_pairs > self.warmup) {
                 let _ = self.tick_to_strategy.record(t.saturating_sub(r).max(1));
             }
         }

@@ -198,6 +198,9 @@ struct Inner<C: Clock> {
     trading: TradingSpec,
     /// Stage timestamps of the trading session (the latency harness).
     probe: Option<(usize, crate::harness::stages::StageProbe)>,
+    /// TopOfBook events of the probed session's application accounted
+    /// for by stamps so far.
+    probe_tops: u64,
     /// This duty cycle's clock reading: read once per turn (and once more
     /// when the poll delivered events), passed down to everything the turn
     /// does, as the design's duty-cycle rule says.
@@ -346,6 +349,7 @@ impl<C: Clock> Engine<C> {
                 pending: Vec::with_capacity(connections_max),
                 trading: spec.trading,
                 probe: None,
+                probe_tops: 0,
                 now,
             },
         })
@@ -772,11 +776,21 @@ impl<C: Clock> Inner<C> {
                         Err(_) => self.out_store_failure(),
                     }
                     if let (Some(before), Some((_, p))) = (tops_before, self.probe.as_mut()) {
-                        if self.slots[i].app.top_of_book_events() != before {
-                            use crate::harness::stages::StageKind;
+                        use crate::harness::stages::StageKind;
+                        let after = self.slots[i].app.top_of_book_events();
+                        if after != before {
                             let pushed = p.now();
-                            p.stamp_at(StageKind::TickRead, read_at);
+                            // TopOfBooks pushed since the last stamp but not
+                            // by a W/X (coalesced batches sent by a later
+                            // poll): marked, so the strategy's pops pair up.
+                            for _ in self.probe_tops..before {
+                                p.stamp_at(StageKind::TickUnread, pushed);
+                            }
+                            for _ in before..after {
+                                p.stamp_at(StageKind::TickRead, read_at);
+                            }
                             p.stamp_at(StageKind::TickPushed, pushed);
+                            self.probe_tops = after;
                         }
                     }
                     (i, len)

@@ -24,8 +24,12 @@ pub enum StageKind {
     /// that made a `TopOfBook` event (stamped with the read's time, after
     /// the event was pushed).
     TickRead,
-    /// That `TopOfBook` event is in the strategy's ring.
+    /// That `TopOfBook` event is in the strategy's ring (one stamp per
+    /// message, after its `TickRead`s: one per TopOfBook it made).
     TickPushed,
+    /// A `TopOfBook` pushed without a W/X read (a coalesced batch sent by
+    /// a later turn): not timed, but counted so the pops pair up.
+    TickUnread,
     /// The strategy popped a `TopOfBook` event.
     TickSeen,
 }

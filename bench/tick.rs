@@ -7,7 +7,8 @@
 //! The socket is not in it (`fixrail bench --ticks` measures the whole
 //! process over loopback, scheduling included); this is the engine's own
 //! share, timed per message with the TSC clock into an HDR histogram.
-//! `cargo bench --bench tick` (add `-- --entries 5` for five-entry X).
+//! `cargo bench --bench tick` (add `-- --entries 5 --depth 5` for five-entry
+//! X on a depth-5 subscription). The thread pins itself to the first core.
 
 use fixrail::clock::MonotonicClock;
 use fixrail::codec::testing::fix;
@@ -40,6 +41,11 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(1);
+    // Pinned, like the engine thread: a thread that migrates between
+    // cores (beside the journal's helper threads) doubles the median.
+    if let Some(core) = core_affinity::get_core_ids().and_then(|c| c.first().copied()) {
+        core_affinity::set_for_current(core);
+    }
     let n = 200_000usize;
     let warm = 20_000usize;
     let dir = std::env::temp_dir().join(format!("fixrail-bench-tick-{}", std::process::id()));

@@ -26,6 +26,9 @@
 //!   after the turn's messages, as live), and after it with the record's
 //!   time.
 //!
+//! A strategy can be driven from it ([`Replay::record_into`]): it gets the
+//! events it would have got live (its commands go nowhere).
+//!
 //! Nothing here reads a clock, a socket or the journal itself: the caller
 //! passes records (`fixrail replay` reads them from a `JournalReader` and
 //! paces them), so the same records give the same books, the same events
@@ -40,7 +43,7 @@ use crate::dictionary::{Dictionary, ValidationConfig, Validator};
 use crate::journal::record::Kind;
 use crate::journal::RecordRef;
 use crate::session::{DisconnectReason, Event as SessionEvent, SendError};
-use crate::strategy::{channel, Event, InstrumentId, InstrumentTable, StrategyHandle};
+use crate::strategy::{channel, Event, InstrumentId, InstrumentTable, Strategy, StrategyHandle};
 use std::sync::Arc;
 
 /// Room in the replay's event ring (the replay drains it after every
@@ -70,6 +73,8 @@ pub struct ReplayCounters {
     pub unreadable: u64,
     /// Events the strategy got.
     pub events: u64,
+    /// Commands a strategy driven by [`Replay::record_into`] sent (dropped).
+    pub commands: u64,
 }
 
 /// The sender a replayed stage sees: the session is never up, so the
@@ -197,6 +202,36 @@ impl Replay {
     /// `on_event`, in order. Returns true when the record was one of this
     /// session's messages.
     pub fn record(&mut self, r: &RecordRef<'_>, mut on_event: impl FnMut(&Event)) -> bool {
+        let mine = self.feed(r);
+        while let Some(e) = self.handle.poll() {
+            self.counters.events += 1;
+            on_event(&e);
+        }
+        mine
+    }
+
+    /// Feeds one record as [`Replay::record`] does and drives `strategy`
+    /// with the events, as the engine's runtime would: its `on_event` for
+    /// each, then its `on_tick` with the record's time. What the strategy
+    /// sends goes nowhere (a replay has no venue): the commands are
+    /// counted ([`ReplayCounters::commands`]) and dropped.
+    pub fn record_into(&mut self, r: &RecordRef<'_>, strategy: &mut dyn Strategy) -> bool {
+        let mine = self.feed(r);
+        if !mine {
+            return false;
+        }
+        while let Some(e) = self.handle.poll() {
+            self.counters.events += 1;
+            strategy.on_event(&e, &mut self.handle);
+        }
+        strategy.on_tick(self.now.unix_nanos().max(0) as u64, &mut self.handle);
+        while self.port.next_command().is_some() {
+            self.counters.commands += 1;
+        }
+        true
+    }
+
+    fn feed(&mut self, r: &RecordRef<'_>) -> bool {
         if r.header.session != self.session || !matches!(r.kind, Kind::Inbound | Kind::Outbound) {
             return false;
         }
@@ -225,7 +260,6 @@ impl Replay {
             Decoded::Message(msg, len) if len == r.payload.len() => msg,
             _ => {
                 counters.unreadable += 1;
-                Self::drain(&mut self.handle, &mut self.counters, &mut on_event);
                 return true;
             }
         };
@@ -244,20 +278,7 @@ impl Replay {
             counters.requests += 1;
         }
         md.poll(now, &mut Offline, &mut out);
-        Self::drain(&mut self.handle, &mut self.counters, &mut on_event);
         true
-    }
-
-    /// Hands the strategy's events to `on_event`, in order.
-    fn drain(
-        handle: &mut StrategyHandle,
-        counters: &mut ReplayCounters,
-        on_event: &mut impl FnMut(&Event),
-    ) {
-        while let Some(e) = handle.poll() {
-            counters.events += 1;
-            on_event(&e);
-        }
     }
 
     #[allow(clippy::too_many_arguments)]

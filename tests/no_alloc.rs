@@ -629,30 +629,15 @@ fn the_order_path_does_not_allocate() {
 /// allocations.
 #[test]
 fn the_market_data_path_does_not_allocate() {
-    use fixrail::dictionary::Dictionary;
-    use fixrail::engine::trading::TradingApplication;
-    use fixrail::journal::{Journal, JournalConfig};
-    use fixrail::order::{OrderConfig, OrderManager};
-    use fixrail::risk::{RiskConfig, RiskEngine};
-    use fixrail::session::{Application, JournalStore, Outbox, Role, Session, SessionConfig};
+    use fixrail::harness::tick::TickRig;
     use fixrail::strategy::{
-        channel, Command, Event, Instrument, InstrumentId, InstrumentTable, MarketDataConfig,
-        MdEntryTypes, Price, Qty,
+        Event, Instrument, InstrumentId, MarketDataConfig, MdEntryTypes, Price, Qty,
     };
-    use std::sync::Arc;
     let dir = common::TempDir::new("noalloc-md");
-    let t0 = 1_790_000_000_000_000_000i64;
-    let at = |ms: i64| UtcTimestamp::from_unix_nanos(t0 + ms * 1_000_000);
-    let (mut journal, _) = Journal::open(
-        JournalConfig {
-            sessions_max: 2,
-            ..JournalConfig::new(dir.path())
-        },
-        at(0),
-    )
-    .unwrap();
-    let instruments = Arc::new(
-        InstrumentTable::new(vec![Instrument {
+    // Log on, subscribe (full depth, with trades).
+    let mut rig = TickRig::new(
+        dir.path(),
+        Instrument {
             id: InstrumentId(0),
             symbol: "EUR/USD".into(),
             tick_size: Price(1000),
@@ -666,64 +651,11 @@ fn the_market_data_path_does_not_allocate() {
                 stale_after_ms: 60_000,
                 ..MarketDataConfig::default()
             },
-        }])
-        .unwrap(),
+        },
+        0,
+        MdEntryTypes::BOOK_AND_TRADES,
     );
-    let orders = OrderManager::new(OrderConfig::default(), Arc::clone(&instruments)).unwrap();
-    let risk = RiskEngine::new(RiskConfig::default(), Arc::clone(&instruments));
-    let (mut strategy, port) = channel(64, 4096);
-    let mut app = TradingApplication::new(orders, risk, port, 0);
-    let dict = Arc::new(Dictionary::fix44());
-    let mut cfg = SessionConfig::new(Role::Initiator, "DESK", "VENUE");
-    cfg.heartbeat_secs = 30;
-    let mut session = Session::new(cfg, Arc::clone(&dict)).unwrap();
-    let mut decoder = Decoder::default();
-    let mut out = Outbox::default();
-    let stamp = |ms: i64| {
-        let mut b = [0u8; 32];
-        let n = at(ms).write(TimePrecision::Millis, &mut b);
-        String::from_utf8(b[..n].to_vec()).unwrap()
-    };
-    // Log on, subscribe (depth 10, with trades), read the MDReqID off the V.
-    let mut sent_v = None;
-    {
-        let mut store = JournalStore::new(&mut journal, 0).unwrap();
-        session.connected(at(0), &mut store, &mut out);
-        out.clear();
-        let logon = fix(&format!(
-            "8=FIX.4.4|35=A|34=1|49=VENUE|52={}|56=DESK|98=0|108=30|",
-            stamp(0)
-        ));
-        let Decoded::Message(msg, _) = decoder.decode(&logon) else {
-            panic!("logon")
-        };
-        session.on_message(at(0), &msg, &mut store, &mut app, &mut out);
-        for ev in out.events() {
-            app.on_event(at(0), ev);
-        }
-        out.clear();
-        strategy
-            .send(Command::Subscribe {
-                instrument: InstrumentId(0),
-                depth: 0,
-                entries: MdEntryTypes::BOOK_AND_TRADES,
-                updates: true,
-                aggregated: true,
-            })
-            .unwrap();
-        session.poll_app(at(0), &mut store, &mut app, &mut out);
-        for m in out.messages() {
-            let text = fixrail::codec::testing::show(m);
-            if text.contains("|35=V|") {
-                sent_v = text
-                    .split('|')
-                    .find_map(|f| f.strip_prefix("262="))
-                    .map(str::to_string);
-            }
-        }
-        out.clear();
-    }
-    let id = sent_v.expect("the V was sent");
+    let id = rig.md_req_id().to_string();
     // Every inbound message is built before the measured loop: a snapshot
     // of 10 levels a side, then incrementals of 1 to 3 entries.
     let mut inbound = Vec::new();
@@ -737,14 +669,14 @@ fn the_market_data_path_does_not_allocate() {
             2000 + l
         ));
     }
-    inbound.push(fix(&format!(
-        "8=FIX.4.4|35=W|34=2|49=VENUE|52={}|56=DESK|262={id}|55=EUR/USD|268=20|{snap}",
-        stamp(1)
-    )));
+    inbound.push(TickRig::venue_message(
+        "W",
+        2,
+        1,
+        &format!("262={id}|55=EUR/USD|268=20|{snap}"),
+    ));
     let n = 14_000usize;
     for i in 0..n {
-        let seq = i + 3;
-        let t = stamp(1 + i as i64 / 4);
         let body = match i % 4 {
             // Change the best bid's size.
             0 => format!(
@@ -761,31 +693,21 @@ fn the_market_data_path_does_not_allocate() {
                 10 + i % 13
             ),
         };
-        inbound.push(fix(&format!(
-            "8=FIX.4.4|35=X|34={seq}|49=VENUE|52={t}|56=DESK|262={id}|{body}"
-        )));
+        inbound.push(TickRig::venue_message(
+            "X",
+            i as u64 + 3,
+            1 + i as i64 / 4,
+            &format!("262={id}|{body}"),
+        ));
     }
     let mut tops = 0u64;
     let mut levels = 0u64;
     let mut trades = 0u64;
-    let mut step = |journal: &mut Journal, out: &mut Outbox, i: usize, bytes: &[u8]| {
-        let now = at(1 + i as i64 / 4);
-        let mut store = JournalStore::new(journal, 0).unwrap();
-        match decoder.decode(bytes) {
-            Decoded::Message(msg, _) => {
-                session.on_message(now, &msg, &mut store, &mut app, out);
-            }
-            _ => panic!("test message {i} did not decode"),
-        }
-        for ev in out.events() {
-            app.on_event(now, ev);
-        }
-        session.poll_app(now, &mut store, &mut app, out);
-        session.on_tick(now, &mut store, out);
-        assert!(out.disconnect().is_none(), "disconnected at {i}");
-        black_box(out.bytes());
-        out.clear();
-        while let Some(e) = strategy.poll() {
+    let mut step = |rig: &mut TickRig, i: usize, bytes: &[u8]| {
+        let now = TickRig::at(1 + i as i64 / 4);
+        rig.feed(bytes, now);
+        rig.settle(now);
+        while let Some(e) = rig.strategy().poll() {
             match e {
                 Event::TopOfBook(t) => {
                     tops += 1;
@@ -799,17 +721,17 @@ fn the_market_data_path_does_not_allocate() {
     };
     let warm = 2_000;
     for (i, m) in inbound.iter().take(warm).enumerate() {
-        step(&mut journal, &mut out, i, m);
+        step(&mut rig, i, m);
     }
     assert_no_alloc(
         "market data: X → session → stage → book → ring",
         || {
             for (i, m) in inbound.iter().enumerate().skip(warm) {
-                step(&mut journal, &mut out, i, m);
+                step(&mut rig, i, m);
             }
         },
     );
-    let c = *app.market_data().counters();
+    let c = *rig.app().market_data().counters();
     assert_eq!((c.bad_updates, c.ignored, c.coalesced), (0, 0, 0), "{c:?}");
     assert_eq!(c.messages, n as u64 + 1);
     assert_eq!(trades, n as u64 / 4);
@@ -818,7 +740,6 @@ fn the_market_data_path_does_not_allocate() {
         "{tops} {levels}"
     );
     eprintln!("market data without allocation: {c:?}");
-    drop(journal);
 }
 
 // ---------------------------------------------------------------------------

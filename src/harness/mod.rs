@@ -14,6 +14,7 @@ pub mod floor;
 pub mod report;
 pub mod stages;
 pub mod throughput;
+pub mod tick;
 
 pub use floor::tcp_floor;
 pub use report::{

@@ -60,22 +60,7 @@ fn main() {
     );
     let id = rig.md_req_id().to_string();
     let mut inbound = Vec::with_capacity(n + 1);
-    let mut snap = String::new();
-    for l in 0..10 {
-        snap.push_str(&format!(
-            "269=0|270=1.08{:03}|271={}|269=1|270=1.09{:03}|271={}|",
-            500 - l * 10,
-            1000 + l,
-            l * 10,
-            2000 + l
-        ));
-    }
-    inbound.push(TickRig::venue_message(
-        "W",
-        2,
-        1,
-        &format!("262={id}|55=EUR/USD|268=20|{snap}"),
-    ));
+    inbound.push(rig.snapshot(2, 1, 10));
     for i in 0..n {
         // Every X changes the best bid's size (so each makes a TopOfBook),
         // and with more entries the sizes of the next levels too.

@@ -659,22 +659,7 @@ fn the_market_data_path_does_not_allocate() {
     // Every inbound message is built before the measured loop: a snapshot
     // of 10 levels a side, then incrementals of 1 to 3 entries.
     let mut inbound = Vec::new();
-    let mut snap = String::new();
-    for l in 0..10 {
-        snap.push_str(&format!(
-            "269=0|270=1.08{:03}|271={}|269=1|270=1.09{:03}|271={}|",
-            500 - l * 10,
-            1000 + l,
-            l * 10,
-            2000 + l
-        ));
-    }
-    inbound.push(TickRig::venue_message(
-        "W",
-        2,
-        1,
-        &format!("262={id}|55=EUR/USD|268=20|{snap}"),
-    ));
+    inbound.push(rig.snapshot(2, 1, 10));
     let n = 14_000usize;
     for i in 0..n {
         let body = match i % 4 {

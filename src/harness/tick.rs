@@ -139,6 +139,23 @@ impl TickRig {
         &self.md_req_id
     }
 
+    /// The venue's snapshot (W) for the subscription: `levels` a side, bids
+    /// 1.08500 down and offers 1.09000 up in steps of 0.00010, sizes 1000
+    /// and 2000 plus the level's index; MsgSeqNum `seq`, sent at `ms`.
+    pub fn snapshot(&self, seq: u64, ms: i64, levels: usize) -> Vec<u8> {
+        let mut body = format!("262={}|55=EUR/USD|268={}|", self.md_req_id, 2 * levels);
+        for l in 0..levels {
+            body.push_str(&format!(
+                "269=0|270=1.08{:03}|271={}|269=1|270=1.09{:03}|271={}|",
+                500 - l * 10,
+                1000 + l,
+                l * 10,
+                2000 + l
+            ));
+        }
+        Self::venue_message("W", seq, ms, &body)
+    }
+
     /// The strategy's end of the rings.
     pub fn strategy(&mut self) -> &mut StrategyHandle {
         &mut self.strategy

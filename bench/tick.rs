@@ -12,7 +12,7 @@
 
 use fixrail::clock::MonotonicClock;
 use fixrail::harness::tick::TickRig;
-use fixrail::strategy::{Event, Instrument, InstrumentId, MdEntryTypes, Price, Qty};
+use fixrail::strategy::{Event, MdEntryTypes};
 use hdrhistogram::Histogram;
 use std::hint::black_box;
 
@@ -43,18 +43,7 @@ fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     let mut rig = TickRig::new(
         &dir,
-        Instrument {
-            id: InstrumentId(0),
-            symbol: "EUR/USD".into(),
-            tick_size: Price(1000),
-            lot_size: Qty(1),
-            reference_price: Price(108_500_000),
-            max_order_qty: Qty(1_000_000),
-            max_notional: i128::MAX,
-            position_limit: Qty(1_000_000),
-            collar_bps: 1000,
-            market_data: Default::default(),
-        },
+        TickRig::eurusd(Default::default()),
         depth,
         MdEntryTypes::BOOK,
     );

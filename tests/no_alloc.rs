@@ -630,28 +630,15 @@ fn the_order_path_does_not_allocate() {
 #[test]
 fn the_market_data_path_does_not_allocate() {
     use fixrail::harness::tick::TickRig;
-    use fixrail::strategy::{
-        Event, Instrument, InstrumentId, MarketDataConfig, MdEntryTypes, Price, Qty,
-    };
+    use fixrail::strategy::{Event, MarketDataConfig, MdEntryTypes};
     let dir = common::TempDir::new("noalloc-md");
     // Log on, subscribe (full depth, with trades).
     let mut rig = TickRig::new(
         dir.path(),
-        Instrument {
-            id: InstrumentId(0),
-            symbol: "EUR/USD".into(),
-            tick_size: Price(1000),
-            lot_size: Qty(1),
-            reference_price: Price(108_500_000),
-            max_order_qty: Qty(1_000_000),
-            max_notional: i128::MAX,
-            position_limit: Qty(1_000_000),
-            collar_bps: 1000,
-            market_data: MarketDataConfig {
-                stale_after_ms: 60_000,
-                ..MarketDataConfig::default()
-            },
-        },
+        TickRig::eurusd(MarketDataConfig {
+            stale_after_ms: 60_000,
+            ..MarketDataConfig::default()
+        }),
         0,
         MdEntryTypes::BOOK_AND_TRADES,
     );

@@ -17,7 +17,8 @@ use crate::order::{OrderConfig, OrderManager};
 use crate::risk::{RiskConfig, RiskEngine};
 use crate::session::{Application, JournalStore, Outbox, Role, Session, SessionConfig};
 use crate::strategy::{
-    channel, Command, Instrument, InstrumentId, InstrumentTable, MdEntryTypes, StrategyHandle,
+    channel, Command, Instrument, InstrumentId, InstrumentTable, MarketDataConfig, MdEntryTypes,
+    Price, Qty, StrategyHandle,
 };
 use std::path::Path;
 use std::sync::Arc;
@@ -116,6 +117,23 @@ impl TickRig {
             })
             .expect("the subscription's V was sent");
         self.out.clear();
+    }
+
+    /// The rig's EUR/USD: tick 0.00001, lot 1, reference 1.08500, no
+    /// notional or position limit to speak of, with `market_data`.
+    pub fn eurusd(market_data: MarketDataConfig) -> Instrument {
+        Instrument {
+            id: InstrumentId(0),
+            symbol: "EUR/USD".into(),
+            tick_size: Price(1000),
+            lot_size: Qty(1),
+            reference_price: Price(108_500_000),
+            max_order_qty: Qty(1_000_000),
+            max_notional: i128::MAX,
+            position_limit: Qty(1_000_000),
+            collar_bps: 1000,
+            market_data,
+        }
     }
 
     /// The rig's clock: `ms` milliseconds after its start.

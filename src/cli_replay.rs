@@ -109,15 +109,7 @@ fn session_names(dir: &Path) -> Result<Vec<Named>, String> {
 /// symbol), in journal order.
 fn requests(reader: &JournalReader, dict: &Dictionary) -> Vec<(u32, Vec<u8>, Vec<u8>)> {
     let mut out = Vec::new();
-    let mut decoder = fixrail::codec::Decoder::new(
-        fixrail::codec::Framer::new(fixrail::codec::FramerConfig {
-            message_size_max: usize::MAX / 2,
-        }),
-        fixrail::codec::Parser::new(
-            dict.parse_spec().clone(),
-            fixrail::codec::parse::FIELDS_MAX_DEFAULT,
-        ),
-    );
+    let mut decoder = fixrail::codec::Decoder::for_spec(dict.parse_spec().clone(), usize::MAX / 2);
     cli_journal::walk(reader, |item| {
         let Item::Record(r) = item else { return };
         if r.kind != Kind::Outbound || r.header.msg_type() != b"V" {
@@ -229,24 +221,9 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode, String> {
         }
         None => None,
     };
-    let dict = match (&loaded, &args.session) {
-        (Some(spec), Some(name)) => spec
-            .sessions
-            .iter()
-            .find(|s| s.session.name == *name)
-            .map(|s| (*s.dictionary).clone()),
-        _ => None,
-    };
-    let validation = match (&loaded, &args.session) {
-        (Some(spec), Some(name)) => spec
-            .sessions
-            .iter()
-            .find(|s| s.session.name == *name)
-            .map_or(ValidationConfig::default(), |s| s.session.validation),
-        _ => ValidationConfig::default(),
-    };
-    let dict = dict.unwrap_or_else(Dictionary::fix44);
-    let reqs = requests(&reader, &dict);
+    // The requests are read with the standard dictionary (only their
+    // header and 262/263/55 are needed), to find the session.
+    let reqs = requests(&reader, &Dictionary::fix44());
     let name_of = |id: u32| {
         names
             .iter()
@@ -292,6 +269,13 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode, String> {
             }
         }
     };
+    // The session's own dictionary and validation switches, from the config.
+    let configured = loaded.as_ref().and_then(|spec| {
+        let name = name_of(session);
+        spec.sessions.iter().find(|s| s.session.name == name)
+    });
+    let dict = configured.map_or_else(Dictionary::fix44, |s| (*s.dictionary).clone());
+    let validation = configured.map_or(ValidationConfig::default(), |s| s.session.validation);
     let (instruments, prefix) = match &loaded {
         Some(spec) => (
             Arc::clone(&spec.trading.instruments),
@@ -463,9 +447,5 @@ fn report(
             book.state_hash()
         )?;
     }
-    writeln!(
-        out,
-        "books hash {:016x}",
-        replay.books_hash(instruments.len())
-    )
+    writeln!(out, "books hash {:016x}", replay.books_hash())
 }

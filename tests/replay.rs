@@ -300,7 +300,7 @@ fn the_same_journal_replays_into_the_same_events_and_hashes() {
     let (e2, r2) = replay(&dir);
     assert!(!e1.is_empty());
     assert_eq!(e1, e2);
-    assert_eq!(r1.books_hash(2), r2.books_hash(2));
+    assert_eq!(r1.books_hash(), r2.books_hash());
     assert_eq!(
         r1.market_data().book(EURUSD).unwrap().state_hash(),
         r2.market_data().book(EURUSD).unwrap().state_hash()
@@ -315,7 +315,7 @@ fn the_same_journal_replays_into_the_same_events_and_hashes() {
         c.journal.sync().unwrap();
     }
     let (_, r3) = replay(&other);
-    assert_ne!(r1.books_hash(2), r3.books_hash(2));
+    assert_ne!(r1.books_hash(), r3.books_hash());
 }
 
 /// Regression (staleness after a quiet stretch): the only record after a
@@ -502,5 +502,5 @@ fn replay_drives_a_strategy_with_the_events_it_would_have_had_and_drops_its_orde
     // went nowhere, counted), and the books are the callback replay's.
     assert_eq!(s.buys, 2);
     assert_eq!(r.counters().commands, u64::from(s.buys));
-    assert_eq!(r.books_hash(2), by_callback.books_hash(2));
+    assert_eq!(r.books_hash(), by_callback.books_hash());
 }

@@ -80,6 +80,16 @@ impl Decoder {
         Decoder { framer, parser }
     }
 
+    /// A decoder for a dictionary's messages (`Dictionary::parse_spec`),
+    /// refusing a BodyLength above `message_size_max`, with the default
+    /// field capacity.
+    pub fn for_spec(spec: ParseSpec, message_size_max: usize) -> Decoder {
+        Decoder::new(
+            Framer::new(FramerConfig { message_size_max }),
+            Parser::new(spec, parse::FIELDS_MAX_DEFAULT),
+        )
+    }
+
     /// Frames and parses the message at the front of `buf`.
     #[inline]
     pub fn decode<'a>(&'a mut self, buf: &'a [u8]) -> Decoded<'a> {

@@ -18,7 +18,7 @@ pub use agent::EngineAgent;
 pub use from_config::engine_spec;
 
 use crate::clock::Clock;
-use crate::codec::{Decoded, Decoder, Framer, FramerConfig, Parser, UtcTimestamp};
+use crate::codec::{Decoded, Decoder, UtcTimestamp};
 use crate::dictionary::Dictionary;
 use crate::journal::{Journal, JournalConfig, JournalError};
 use crate::net::{Backoff, BackoffConfig, CloseReason, ConnId, HostList, Net, NetConfig, NetEvent};
@@ -210,13 +210,7 @@ struct Inner<C: Clock> {
 const NANOS: i64 = 1_000_000_000;
 
 fn decoder_for(dict: &Dictionary, message_size_max: usize) -> Decoder {
-    Decoder::new(
-        Framer::new(FramerConfig { message_size_max }),
-        Parser::new(
-            dict.parse_spec().clone(),
-            crate::codec::parse::FIELDS_MAX_DEFAULT,
-        ),
-    )
+    Decoder::for_spec(dict.parse_spec().clone(), message_size_max)
 }
 
 impl<C: Clock> Engine<C> {

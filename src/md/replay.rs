@@ -36,9 +36,7 @@
 
 use super::request::MdSender;
 use super::stage::{EventOut, MarketData};
-use crate::codec::{
-    Decoded, Decoder, Framer, FramerConfig, Message, MessageWriter, Parser, UtcTimestamp,
-};
+use crate::codec::{Decoded, Decoder, Message, MessageWriter, UtcTimestamp};
 use crate::dictionary::{Dictionary, ValidationConfig, Validator};
 use crate::journal::record::Kind;
 use crate::journal::RecordRef;
@@ -108,6 +106,8 @@ pub struct Replay {
     dict: Dictionary,
     validator: Validator,
     session: u32,
+    /// Instruments in the table (the books `books_hash` covers).
+    instruments: usize,
     up: bool,
     expected_in: u64,
     now: UtcTimestamp,
@@ -136,18 +136,11 @@ impl Replay {
         validation: ValidationConfig,
         session: u32,
     ) -> Result<Replay, String> {
+        let count = instruments.len();
         let md = MarketData::new(instruments, id_prefix, EVENT_RING)
             .map_err(|e| format!("replay: {e}"))?;
         let (handle, port) = channel(16, EVENT_RING);
-        let decoder = Decoder::new(
-            Framer::new(FramerConfig {
-                message_size_max: usize::MAX / 2,
-            }),
-            Parser::new(
-                dict.parse_spec().clone(),
-                crate::codec::parse::FIELDS_MAX_DEFAULT,
-            ),
-        );
+        let decoder = Decoder::for_spec(dict.parse_spec().clone(), usize::MAX / 2);
         let validator = Validator::new(&dict, validation);
         Ok(Replay {
             md,
@@ -157,6 +150,7 @@ impl Replay {
             dict,
             validator,
             session,
+            instruments: count,
             up: false,
             expected_in: 1,
             now: UtcTimestamp::from_unix_nanos(0),
@@ -182,9 +176,9 @@ impl Replay {
     /// A hash of every instrument's visible book (FNV-1a over the
     /// instruments' `Book::state_hash` in table order): equal books, equal
     /// hash.
-    pub fn books_hash(&self, instruments: usize) -> u64 {
+    pub fn books_hash(&self) -> u64 {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for i in 0..instruments {
+        for i in 0..self.instruments {
             let b = self
                 .md
                 .book(InstrumentId(i as u16))

@@ -100,22 +100,25 @@
 mod counters;
 mod id;
 mod order;
+mod request;
+mod table;
 mod venue;
 
 pub use counters::{QuoteCounter, QuoteCounters, QUOTE_COUNTER_KINDS};
 pub use id::{QuoteReqId, QUOTE_REQ_ID_MAX};
 
-use crate::codec::tags::{ORDER_QTY, QUOTE_REQ_ID, SIDE, SYMBOL};
+use crate::codec::tags::QUOTE_REQ_ID;
 use crate::codec::{Parser, Tag, UtcTimestamp};
 use crate::journal::record::Kind;
 use crate::journal::{JournalReader, Position as JournalPosition};
 use crate::order::{EventQueue, EventSink, OrderManager, OrderSender};
 use crate::risk::RiskEngine;
 use crate::strategy::{
-    Command, Event, InstrumentId, InstrumentTable, Price, Qty, QuoteId, RejectReason, Side,
+    Command, Event, InstrumentId, InstrumentTable, Price, Qty, QuoteId, RejectReason,
 };
 use id::QuoteReqIdFormat;
 use std::sync::Arc;
+use table::{End, FreeRing, Slot, State};
 
 /// ValidUntilTime.
 const VALID_UNTIL_TIME: Tag = 62;
@@ -215,106 +218,6 @@ pub struct QuoteView {
     pub valid_until_ns: i64,
     /// Tradeable (537=1).
     pub firm: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    Free,
-    Requested,
-    Quoted,
-}
-
-/// How the quote of a slot's current generation ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum End {
-    /// Live, or never quoted.
-    None,
-    Expired,
-    Other,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Slot {
-    state: State,
-    ended: End,
-    /// Bumped for every quote stored here; 0 = never quoted.
-    generation: u16,
-    /// The request's number (`n` of its QuoteReqID).
-    seq: u64,
-    tag: u64,
-    instrument: InstrumentId,
-    req_qty: Qty,
-    /// Request time-out (Requested) or ValidUntilTime (Quoted); 0 = none.
-    deadline_ns: i64,
-    quote_id: [u8; QUOTE_ID_MAX],
-    quote_id_len: u8,
-    bid: Price,
-    bid_qty: Qty,
-    offer: Price,
-    offer_qty: Qty,
-    valid_until_ns: i64,
-    firm: bool,
-}
-
-impl Slot {
-    const EMPTY: Slot = Slot {
-        state: State::Free,
-        ended: End::None,
-        generation: 0,
-        seq: 0,
-        tag: 0,
-        instrument: InstrumentId(0),
-        req_qty: Qty(0),
-        deadline_ns: 0,
-        quote_id: [0; QUOTE_ID_MAX],
-        quote_id_len: 0,
-        bid: Price(0),
-        bid_qty: Qty(0),
-        offer: Price(0),
-        offer_qty: Qty(0),
-        valid_until_ns: 0,
-        firm: false,
-    };
-
-    fn quote_id(&self) -> &[u8] {
-        &self.quote_id[..self.quote_id_len as usize]
-    }
-}
-
-/// A FIFO of free slot numbers (oldest freed reused last, so a stale
-/// [`QuoteId`] stays recognisable as long as possible).
-#[derive(Debug)]
-struct FreeRing {
-    buf: Box<[u16]>,
-    head: usize,
-    len: usize,
-}
-
-impl FreeRing {
-    fn full(n: u16) -> FreeRing {
-        FreeRing {
-            buf: (0..n).collect(),
-            head: 0,
-            len: n as usize,
-        }
-    }
-
-    fn pop(&mut self) -> Option<u16> {
-        if self.len == 0 {
-            return None;
-        }
-        let s = self.buf[self.head];
-        self.head = (self.head + 1) % self.buf.len();
-        self.len -= 1;
-        Some(s)
-    }
-
-    fn push(&mut self, s: u16) {
-        debug_assert!(self.len < self.buf.len(), "free ring over capacity");
-        let at = (self.head + self.len) % self.buf.len();
-        self.buf[at] = s;
-        self.len += 1;
-    }
 }
 
 /// The quote desk. See the module documentation for the driving contract
@@ -504,35 +407,6 @@ impl QuoteDesk {
         );
     }
 
-    /// Frees slot `s` (its quote, if any, ended as `ended`).
-    fn release(&mut self, s: usize, ended: End) {
-        let slot = &mut self.slots[s];
-        if slot.state == State::Free {
-            return;
-        }
-        if slot.state == State::Quoted {
-            slot.ended = ended;
-        }
-        slot.state = State::Free;
-        slot.deadline_ns = 0;
-        self.busy -= 1;
-        self.free.push(s as u16);
-    }
-
-    fn set_deadline(&mut self, s: usize, deadline_ns: i64) {
-        self.slots[s].deadline_ns = deadline_ns;
-        if deadline_ns != 0 {
-            self.next_deadline_ns = self.next_deadline_ns.min(deadline_ns);
-        }
-    }
-
-    fn quote_id_of(&self, s: usize) -> QuoteId {
-        QuoteId {
-            slot: s as u16,
-            generation: self.slots[s].generation,
-        }
-    }
-
     // ---- duty cycle ----
 
     /// Offers pending events to `sink`, then frees quotes past their
@@ -642,67 +516,5 @@ impl QuoteDesk {
             _ => return false,
         }
         true
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn request<S, E>(
-        &mut self,
-        now: UtcTimestamp,
-        tag: u64,
-        instrument: InstrumentId,
-        qty: Qty,
-        side: Option<Side>,
-        sender: &mut S,
-        sink: &mut E,
-    ) where
-        S: OrderSender + ?Sized,
-        E: EventSink + ?Sized,
-    {
-        let instruments = Arc::clone(&self.instruments);
-        let Some(ins) = instruments.get(instrument) else {
-            return self.refuse_request(sink, tag, REQUEST_REJECT_UNKNOWN_INSTRUMENT);
-        };
-        if qty.0 <= 0 {
-            return self.refuse_request(sink, tag, REQUEST_REJECT_BAD_QTY);
-        }
-        if !sender.is_up() {
-            return self.refuse_request(sink, tag, REQUEST_REJECT_SESSION_DOWN);
-        }
-        let Some(slot) = self.free.pop() else {
-            return self.refuse_request(sink, tag, REQUEST_REJECT_TABLE_FULL);
-        };
-        let n = self.next_seq;
-        let id = self.ids.write(slot, n);
-        let symbol = ins.symbol.as_bytes();
-        let sent = sender.send(b"R", &mut |w| {
-            w.str(QUOTE_REQ_ID, id.as_bytes())
-                .uint(NO_RELATED_SYM, 1)
-                .str(SYMBOL, symbol);
-            if let Some(side) = side {
-                w.char(SIDE, side.fix());
-            }
-            w.int(ORDER_QTY, qty.0);
-        });
-        // The number is spent even if the send failed (it may have reached
-        // the journal): ids are never reused.
-        self.next_seq = n.saturating_add(1);
-        if sent.is_err() {
-            self.free.push(slot);
-            return self.refuse_request(sink, tag, REQUEST_REJECT_SESSION_DOWN);
-        }
-        let s = slot as usize;
-        let q = &mut self.slots[s];
-        q.state = State::Requested;
-        q.seq = n;
-        q.tag = tag;
-        q.instrument = instrument;
-        q.req_qty = qty;
-        self.busy += 1;
-        let deadline = match self.request_timeout_ns {
-            0 => 0,
-            t => now.unix_nanos().saturating_add(t).max(1),
-        };
-        self.set_deadline(s, deadline);
-        self.counters.bump(QuoteCounter::RequestsSent);
     }
 }

@@ -28,7 +28,7 @@ use fixrail::dictionary::Dictionary;
 use fixrail::journal::JournalError;
 use fixrail::session::{Application, Outbox, Role, Session, SessionConfig, SessionStore, State};
 use fixrail::venue::{
-    FlowSpec, Instrument, MarketDataSpec, MdKeying, Venue, VenueApplication, VenueSpec,
+    FlowSpec, Instrument, MarketDataSpec, MdKeying, SharedVenue, Venue, VenueApplication, VenueSpec,
 };
 use std::sync::Arc;
 
@@ -206,37 +206,11 @@ fn matching_and_reports_do_not_allocate() {
         )
         .unwrap(),
     );
-    let mut clients: Vec<Client> = ["C1", "C2"]
-        .iter()
-        .map(|name| Client {
-            session: Session::new(
-                SessionConfig::new(Role::Acceptor, "VENUE", name),
-                Arc::clone(&dict),
-            )
-            .unwrap(),
-            store: CountersOnly {
-                next_out: 1,
-                next_in: 1,
-            },
-            app: Venue::attach(&venue, name),
-        })
-        .collect();
+    let names = ["C1", "C2"];
+    let mut clients = clients(&venue, &dict, &names);
     let mut out = Outbox::with_capacity(8 << 20, 1 << 14);
     let mut decoder = Decoder::default();
-    for (c, name) in ["C1", "C2"].iter().enumerate() {
-        let cl = &mut clients[c];
-        cl.session.connected(now, &mut cl.store, &mut out);
-        let logon = fix(&format!(
-            "8=FIX.4.4|35=A|34=1|49={name}|52={TIME}|56=VENUE|98=0|108=30|"
-        ));
-        let Decoded::Message(m, _) = decoder.decode(&logon) else {
-            panic!("logon decodes")
-        };
-        cl.session
-            .on_message(now, &m, &mut cl.store, &mut cl.app, &mut out);
-        assert_eq!(cl.session.state(), State::Active);
-        out.clear();
-    }
+    log_on(&mut clients, &names, now, &mut out);
     let stream = workload();
     let mut counted = 0;
     let mut bytes_out = 0usize;
@@ -299,6 +273,27 @@ fn the_counter_sees_allocations() {
 }
 
 /// Logs `clients` on at `now`.
+/// A venue session per name, each attached to `venue`, numbered from 1.
+fn clients(venue: &SharedVenue, dict: &Arc<Dictionary>, names: &[&str]) -> Vec<Client> {
+    names
+        .iter()
+        .map(|name| Client {
+            session: Session::new(
+                SessionConfig::new(Role::Acceptor, "VENUE", name),
+                Arc::clone(dict),
+            )
+            .unwrap(),
+            store: CountersOnly {
+                next_out: 1,
+                next_in: 1,
+            },
+            app: Venue::attach(venue, name),
+        })
+        .collect()
+}
+
+/// Each client logs on (Logon in, the session's events to the venue, as
+/// the engine does).
 fn log_on(clients: &mut [Client], names: &[&str], now: UtcTimestamp, out: &mut Outbox) {
     let mut decoder = Decoder::default();
     for (c, name) in names.iter().enumerate() {
@@ -362,21 +357,7 @@ fn market_data_quotes_and_flow_do_not_allocate() {
             .unwrap(),
         );
         let names = ["C1", "C2"];
-        let mut clients: Vec<Client> = names
-            .iter()
-            .map(|name| Client {
-                session: Session::new(
-                    SessionConfig::new(Role::Acceptor, "VENUE", name),
-                    Arc::clone(&dict),
-                )
-                .unwrap(),
-                store: CountersOnly {
-                    next_out: 1,
-                    next_in: 1,
-                },
-                app: Venue::attach(&venue, name),
-            })
-            .collect();
+        let mut clients = clients(&venue, &dict, &names);
         let mut out = Outbox::with_capacity(8 << 20, 1 << 15);
         log_on(&mut clients, &names, start, &mut out);
         // Subscriptions, then per turn a client message: orders that rest
